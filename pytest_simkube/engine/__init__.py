@@ -1,0 +1,1 @@
+"""engine part of pytest-simkube (see DESIGN.md §2)."""

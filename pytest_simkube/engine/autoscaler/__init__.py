@@ -1,0 +1,1 @@
+"""engine/autoscaler part of pytest-simkube (see DESIGN.md §2)."""

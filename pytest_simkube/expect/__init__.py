@@ -1,0 +1,1 @@
+"""expect part of pytest-simkube (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""kube part of pytest-simkube (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""live part of pytest-simkube (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""metrics part of pytest-simkube (see DESIGN.md §2)."""

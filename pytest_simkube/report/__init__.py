@@ -1,0 +1,1 @@
+"""report part of pytest-simkube (see DESIGN.md §2)."""

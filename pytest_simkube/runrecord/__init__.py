@@ -1,0 +1,1 @@
+"""runrecord part of pytest-simkube (see DESIGN.md §2)."""

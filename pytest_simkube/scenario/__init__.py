@@ -1,0 +1,1 @@
+"""scenario part of pytest-simkube (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""trace part of pytest-simkube (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""tracer part of pytest-simkube (see DESIGN.md §2)."""

@@ -1,0 +1,30 @@
+"""Shared test fixtures: where the reference data lives, and a CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = REPO_ROOT.parent / "shared" / "reference"
+SIMKUBE_TRACES = REFERENCE / "simkube" / "traces"
+SCHEDULER_VECTORS = REFERENCE / "scheduler-vectors"
+
+
+def require_reference(path: Path) -> Path:
+    """Skip (with the reason) when the shared reference data is not beside the checkout."""
+    if not path.exists():
+        pytest.skip(f"reference data not found at {path} (expected ../shared beside the checkout)")
+    return path
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def simkube_traces() -> Path:
+    return require_reference(SIMKUBE_TRACES)
