@@ -1,1 +1,4 @@
-"""engine/scheduler part of pytest-simkube (see DESIGN.md §2)."""
+"""The embedded kube-scheduler: framework, node snapshot, plugins and the scheduling cycle.
+
+Importable alone (``simkube schedule`` uses only this package, ``kube`` and ``config``).
+"""

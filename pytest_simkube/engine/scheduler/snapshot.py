@@ -1,0 +1,419 @@
+"""The scheduler's view of the cluster: nodes as NumPy rows, pods attached to nodes.
+
+kube-scheduler keeps a ``NodeInfo`` per node (pkg/scheduler/framework/types.go) and takes a
+snapshot of them before each cycle.  Here one :class:`Snapshot` object is kept *live*: the
+cluster engine applies every change incrementally (``add_node``, ``update_node``,
+``remove_node``, ``add_pod``, ``remove_pod``) and each scheduling cycle reads it directly,
+so thousands of cycles never copy the cluster.
+
+Layout
+------
+* Each node occupies a *slot* (row index) that stays fixed while the node exists; a removed
+  node's slot is recycled later.  ``order()`` gives the live slots in the scheduler's node
+  order (the order nodes were added), which is what the rotating start index walks over.
+* Per slot arrays (length ``capacity``; read only the rows in ``order()``):
+  ``allocatable[slot, col]`` and ``requested[slot, col]`` (int64, scheduler units: cpu in
+  millicores, bytes, counts) with ``resource_column(name)`` giving ``col``;
+  ``non_zero_requested[slot, 0|1]`` (cpu millicores / memory bytes, with the 100m/200MiB
+  default per container, used by the scorers); ``pod_count``; ``allowed_pods``;
+  ``unschedulable`` (``spec.unschedulable``); ``taint_set`` (index into ``taint_sets``, the
+  distinct taint tuples, so a taint filter is decided once per distinct set).
+* Labels: ``label_codes(key)`` is an int32 array per label key with the code of the node's
+  value (``label_vocab(key)`` maps value -> code) or -1 when the node lacks the key; columns
+  are built on first use and then maintained incrementally.
+* ``node(slot)`` is the :class:`NodeInfo` with the Python-side data: name, labels, taints,
+  pods (insertion ordered), used host ports, image sizes.
+
+Listeners (``subscribe``) are told about every change so plugins can maintain their own
+counters (e.g. matching pods per topology domain) without rescanning.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from pytest_simkube.kube.pods import HostPort, PodInfo, PodParseError, Taint, parse_pod, parse_taints
+from pytest_simkube.kube.requests import CPU, EPHEMERAL_STORAGE, MEMORY, PODS, RequestsError, node_allocatable
+
+BASE_RESOURCES = (CPU, MEMORY, EPHEMERAL_STORAGE, PODS)
+"""Columns 0..3 of ``allocatable`` / ``requested``; extended resources follow."""
+
+
+class SnapshotError(ValueError):
+    """An inconsistent change (unknown node, duplicate pod) or a malformed object."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def normalized_image_name(name: str) -> str:
+    """``normalizedImageName`` (imagelocality): add ``:latest`` when no tag or digest is given."""
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in last:
+        return f"{name}:latest"
+    return name
+
+
+@dataclass(eq=False)
+class NodeInfo:
+    """Python-side data of one node (the parts that are not arrays)."""
+
+    slot: int
+    name: str
+    raw: dict[str, Any]
+    labels: dict[str, str]
+    taints: tuple[Taint, ...]
+    unschedulable: bool
+    allocatable: dict[str, int]
+    images: dict[str, int]
+    pods: dict[str, PodInfo] = field(default_factory=dict)
+    used_ports: Counter[HostPort] = field(default_factory=Counter)
+
+
+class SnapshotListener(Protocol):
+    def on_node_added(self, snapshot: Snapshot, slot: int) -> None: ...
+    def on_node_removed(self, snapshot: Snapshot, slot: int) -> None: ...
+    def on_pod_added(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None: ...
+    def on_pod_removed(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None: ...
+
+
+def _node_name(node: Mapping[str, Any]) -> str:
+    name = (node.get("metadata") or {}).get("name") if isinstance(node, Mapping) else None
+    if not name or not isinstance(name, str):
+        raise SnapshotError("metadata.name", "a node needs a name")
+    return name
+
+
+class Snapshot:
+    """The live node table; see the module docstring for the layout."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.capacity = max(1, capacity)
+        self.resources: list[str] = list(BASE_RESOURCES)
+        self._resource_col = {name: i for i, name in enumerate(self.resources)}
+        self.allocatable = np.zeros((self.capacity, len(self.resources)), dtype=np.int64)
+        self.requested = np.zeros((self.capacity, len(self.resources)), dtype=np.int64)
+        self.non_zero_requested = np.zeros((self.capacity, 2), dtype=np.int64)
+        self.pod_count = np.zeros(self.capacity, dtype=np.int64)
+        self.allowed_pods = np.zeros(self.capacity, dtype=np.int64)
+        self.unschedulable = np.zeros(self.capacity, dtype=bool)
+        self.taint_set = np.zeros(self.capacity, dtype=np.int32)
+        self.port_count = np.zeros(self.capacity, dtype=np.int64)
+        self.taint_sets: list[tuple[Taint, ...]] = [()]
+        self._taint_set_ids: dict[tuple[Taint, ...], int] = {(): 0}
+        self._nodes: list[NodeInfo | None] = [None] * self.capacity
+        self._slot_by_name: dict[str, int] = {}
+        self._order: list[int] = []
+        self._order_array: np.ndarray | None = None
+        self._free: list[int] = []
+        self._label_codes: dict[str, np.ndarray] = {}
+        self._label_vocab: dict[str, dict[str, int]] = {}
+        self.pods: dict[str, PodInfo] = {}
+        self.image_node_count: Counter[str] = Counter()
+        self.generation = 0
+        self._listeners: list[SnapshotListener] = []
+
+    # --- queries --------------------------------------------------------------------------
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self._order)
+
+    def order(self) -> np.ndarray:
+        """Live slots in scheduler node order (int64 array; do not modify)."""
+        if self._order_array is None:
+            self._order_array = np.array(self._order, dtype=np.int64)
+        return self._order_array
+
+    def node(self, slot: int) -> NodeInfo:
+        info = self._nodes[slot]
+        if info is None:
+            raise SnapshotError("", f"no node in slot {slot}")
+        return info
+
+    def nodes(self) -> list[NodeInfo]:
+        """NodeInfos in scheduler order."""
+        return [self._nodes[s] for s in self._order]  # type: ignore[misc]
+
+    def slot_of(self, name: str) -> int | None:
+        return self._slot_by_name.get(name)
+
+    def has_node(self, name: str) -> bool:
+        return name in self._slot_by_name
+
+    def node_names(self, slots: Iterable[int]) -> list[str]:
+        return [self._nodes[s].name for s in slots]  # type: ignore[union-attr]
+
+    def resource_column(self, name: str, create: bool = False) -> int | None:
+        """Column of a resource; with ``create`` a new extended resource gets a zero column."""
+        col = self._resource_col.get(name)
+        if col is None and create:
+            col = len(self.resources)
+            self.resources.append(name)
+            self._resource_col[name] = col
+            self.allocatable = np.hstack([self.allocatable, np.zeros((self.capacity, 1), dtype=np.int64)])
+            self.requested = np.hstack([self.requested, np.zeros((self.capacity, 1), dtype=np.int64)])
+        return col
+
+    def label_codes(self, key: str) -> np.ndarray:
+        """int32 codes per slot of label ``key`` (-1: node lacks it).  Maintained once built."""
+        codes = self._label_codes.get(key)
+        if codes is None:
+            codes = np.full(self.capacity, -1, dtype=np.int32)
+            vocab: dict[str, int] = {}
+            for slot in self._order:
+                value = self._nodes[slot].labels.get(key)  # type: ignore[union-attr]
+                if value is not None:
+                    codes[slot] = vocab.setdefault(value, len(vocab))
+            self._label_codes[key] = codes
+            self._label_vocab[key] = vocab
+        return codes
+
+    def label_vocab(self, key: str) -> dict[str, int]:
+        """Value -> code for label ``key`` (builds the column if needed)."""
+        self.label_codes(key)
+        return self._label_vocab[key]
+
+    def free_resources(self, slots: np.ndarray) -> np.ndarray:
+        """``allocatable - requested`` for the given slots (rows aligned with ``slots``)."""
+        return self.allocatable[slots] - self.requested[slots]
+
+    def subscribe(self, listener: SnapshotListener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: SnapshotListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    # --- node changes ---------------------------------------------------------------------
+
+    def _grow(self) -> None:
+        new = self.capacity * 2
+        extra = new - self.capacity
+
+        def pad(arr: np.ndarray, fill: Any = 0) -> np.ndarray:
+            shape = (extra, *arr.shape[1:])
+            return np.concatenate([arr, np.full(shape, fill, dtype=arr.dtype)])
+
+        self.allocatable = pad(self.allocatable)
+        self.requested = pad(self.requested)
+        self.non_zero_requested = pad(self.non_zero_requested)
+        self.pod_count = pad(self.pod_count)
+        self.allowed_pods = pad(self.allowed_pods)
+        self.unschedulable = pad(self.unschedulable, False)
+        self.taint_set = pad(self.taint_set)
+        self.port_count = pad(self.port_count)
+        for key, codes in self._label_codes.items():
+            self._label_codes[key] = pad(codes, -1)
+        self._nodes.extend([None] * extra)
+        self.capacity = new
+
+    def _parse_node(self, node: Mapping[str, Any], slot: int) -> NodeInfo:
+        name = _node_name(node)
+        meta = node.get("metadata") or {}
+        spec = node.get("spec") or {}
+        status = node.get("status") or {}
+        try:
+            allocatable = node_allocatable(status)
+            taints = parse_taints(spec.get("taints"))
+        except RequestsError as exc:
+            raise SnapshotError(exc.where, str(exc).split(": ", 1)[-1]) from None
+        except PodParseError as exc:
+            raise SnapshotError(exc.where, exc.message) from None
+        images: dict[str, int] = {}
+        for image in status.get("images") or []:
+            size = int((image or {}).get("sizeBytes") or 0)
+            for image_name in (image or {}).get("names") or []:
+                images[str(image_name)] = size
+        labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+        return NodeInfo(slot=slot, name=name, raw=dict(node), labels=labels, taints=taints,
+                        unschedulable=bool(spec.get("unschedulable")), allocatable=allocatable, images=images)
+
+    def _write_node_row(self, info: NodeInfo) -> None:
+        slot = info.slot
+        self.allocatable[slot, :] = 0
+        for name, value in info.allocatable.items():
+            if name == PODS:
+                continue
+            col = self.resource_column(name, create=True)
+            self.allocatable[slot, col] = value
+        self.allowed_pods[slot] = info.allocatable.get(PODS, 0)
+        self.allocatable[slot, self._resource_col[PODS]] = self.allowed_pods[slot]
+        self.unschedulable[slot] = info.unschedulable
+        taint_id = self._taint_set_ids.get(info.taints)
+        if taint_id is None:
+            taint_id = self._taint_set_ids[info.taints] = len(self.taint_sets)
+            self.taint_sets.append(info.taints)
+        self.taint_set[slot] = taint_id
+        for key, codes in self._label_codes.items():
+            value = info.labels.get(key)
+            codes[slot] = -1 if value is None else self._label_vocab[key].setdefault(
+                value, len(self._label_vocab[key]))
+        for image_name in info.images:
+            self.image_node_count[image_name] += 1
+
+    def add_node(self, node: Mapping[str, Any]) -> int:
+        """Add a v1.Node manifest at the end of the node order; returns its slot."""
+        name = _node_name(node)
+        if name in self._slot_by_name:
+            raise SnapshotError("metadata.name", f"node {name!r} already exists")
+        if self._free:
+            slot = self._free.pop()
+        else:
+            if len(self._order) >= self.capacity:
+                self._grow()
+            slot = len(self._order)
+            while self._nodes[slot] is not None:
+                slot += 1
+        info = self._parse_node(node, slot)
+        self._nodes[slot] = info
+        self._slot_by_name[name] = slot
+        self._order.append(slot)
+        self._order_array = None
+        self.requested[slot, :] = 0
+        self.non_zero_requested[slot, :] = 0
+        self.pod_count[slot] = 0
+        self.port_count[slot] = 0
+        self._write_node_row(info)
+        self.generation += 1
+        for listener in self._listeners:
+            listener.on_node_added(self, slot)
+        return slot
+
+    def update_node(self, node: Mapping[str, Any]) -> int:
+        """Replace a node's labels/taints/allocatable/images, keeping its pods and position."""
+        name = _node_name(node)
+        slot = self._slot_by_name.get(name)
+        if slot is None:
+            return self.add_node(node)
+        old = self.node(slot)
+        for listener in self._listeners:
+            listener.on_node_removed(self, slot)
+        for image_name in old.images:
+            self.image_node_count[image_name] -= 1
+            if self.image_node_count[image_name] <= 0:
+                del self.image_node_count[image_name]
+        info = self._parse_node(node, slot)
+        info.pods = old.pods
+        info.used_ports = old.used_ports
+        self._nodes[slot] = info
+        self._write_node_row(info)
+        self.generation += 1
+        for listener in self._listeners:
+            listener.on_node_added(self, slot)
+        return slot
+
+    def remove_node(self, name: str) -> list[PodInfo]:
+        """Remove a node and the pods bound to it; returns those pods."""
+        slot = self._slot_by_name.get(name)
+        if slot is None:
+            raise SnapshotError("", f"node {name!r} is not in the snapshot")
+        info = self.node(slot)
+        removed = list(info.pods.values())
+        for pod in removed:
+            self.remove_pod(pod.key)
+        for listener in self._listeners:
+            listener.on_node_removed(self, slot)
+        for image_name in info.images:
+            self.image_node_count[image_name] -= 1
+            if self.image_node_count[image_name] <= 0:
+                del self.image_node_count[image_name]
+        self._nodes[slot] = None
+        del self._slot_by_name[name]
+        self._order.remove(slot)
+        self._order_array = None
+        self._free.append(slot)
+        self.allocatable[slot, :] = 0
+        self.allowed_pods[slot] = 0
+        self.unschedulable[slot] = False
+        self.taint_set[slot] = 0
+        for codes in self._label_codes.values():
+            codes[slot] = -1
+        self.generation += 1
+        return removed
+
+    # --- pod changes ----------------------------------------------------------------------
+
+    def request_vector(self, pod: PodInfo) -> np.ndarray:
+        """The pod's requests as a row aligned with ``resources`` (adds columns as needed)."""
+        cached = pod.extra.get("_request_vector")
+        if cached is not None and len(cached) == len(self.resources):
+            return cached
+        for name in pod.requests:
+            if name != PODS:
+                self.resource_column(name, create=True)
+        vec = np.zeros(len(self.resources), dtype=np.int64)
+        for name, value in pod.requests.items():
+            if name != PODS:
+                vec[self._resource_col[name]] = value
+        pod.extra["_request_vector"] = vec
+        return vec
+
+    def add_pod(self, pod: PodInfo | Mapping[str, Any], node_name: str | None = None) -> PodInfo:
+        """Account a pod on its node (``spec.nodeName`` or ``node_name``); returns the PodInfo."""
+        info = pod if isinstance(pod, PodInfo) else parse_pod(pod)
+        target = node_name or info.node_name
+        if not target:
+            raise SnapshotError("spec.nodeName", f"pod {info.key} is not bound to a node")
+        slot = self._slot_by_name.get(target)
+        if slot is None:
+            raise SnapshotError("spec.nodeName", f"pod {info.key} is bound to unknown node {target!r}")
+        if info.key in self.pods:
+            raise SnapshotError("metadata.name", f"pod {info.key} is already in the snapshot")
+        info.node_name = target
+        vec = self.request_vector(info)
+        self.requested[slot] += vec
+        self.non_zero_requested[slot, 0] += info.resources.non_zero_milli_cpu
+        self.non_zero_requested[slot, 1] += info.resources.non_zero_memory
+        self.pod_count[slot] += 1
+        node = self.node(slot)
+        node.pods[info.key] = info
+        for port in info.host_ports:
+            node.used_ports[port] += 1
+        self.port_count[slot] += len(info.host_ports)
+        self.pods[info.key] = info
+        self.generation += 1
+        for listener in self._listeners:
+            listener.on_pod_added(self, info, slot)
+        return info
+
+    def remove_pod(self, key: str) -> PodInfo:
+        """Release a pod's resources on its node; returns the PodInfo."""
+        info = self.pods.pop(key, None)
+        if info is None:
+            raise SnapshotError("", f"pod {key} is not in the snapshot")
+        slot = self._slot_by_name[info.node_name]
+        self.requested[slot] -= self.request_vector(info)
+        self.non_zero_requested[slot, 0] -= info.resources.non_zero_milli_cpu
+        self.non_zero_requested[slot, 1] -= info.resources.non_zero_memory
+        self.pod_count[slot] -= 1
+        node = self.node(slot)
+        del node.pods[key]
+        for port in info.host_ports:
+            node.used_ports[port] -= 1
+            if node.used_ports[port] <= 0:
+                del node.used_ports[port]
+        self.port_count[slot] -= len(info.host_ports)
+        self.generation += 1
+        for listener in self._listeners:
+            listener.on_pod_removed(self, info, slot)
+        return info
+
+    @classmethod
+    def from_objects(cls, nodes: Iterable[Mapping[str, Any]], pods: Iterable[PodInfo | Mapping[str, Any]] = ()
+                     ) -> Snapshot:
+        """A snapshot of ``nodes`` (in order) with the bound ``pods`` accounted."""
+        node_list = list(nodes)
+        snapshot = cls(capacity=max(64, len(node_list)))
+        for node in node_list:
+            snapshot.add_node(node)
+        for pod in pods:
+            snapshot.add_pod(pod)
+        return snapshot
