@@ -1,0 +1,571 @@
+"""Reading SimKube traces in every layout SimKube ever wrote (FORMAT.md §2.9).
+
+* v2 (SimKube 2.0-2.7): a msgpack map ``version, config, events, index, pod_lifecycles``;
+* v1 (SimKube <= 1.1.1): a 4-element msgpack array ``[config, events, index, lifecycles]``
+  whose index and lifecycles are keyed by ``"ns/name"`` only;
+* v3 (unreleased): ``tracked_objects`` (``{GVK: {"ns/name": {}}}``) instead of ``index``;
+* the JSON form (:mod:`pytest_simkube.trace.jsonform`), recognised by its leading ``{``.
+
+Everything is checked on the way in, and any problem becomes a :class:`TraceError` naming
+the file, the path inside it (``events[12].applied_objs[3].metadata``) and what is wrong,
+so a corrupt or hand-edited trace can never surface as a traceback or a wrong result.
+Kubernetes objects are kept as the plain dicts msgpack produced, in file order: building
+the model costs little next to decoding, and an unchanged v2 file writes back byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, NoReturn
+
+import msgpack
+
+from pytest_simkube.errors import TraceError
+from pytest_simkube.trace.hashing import json_hash
+from pytest_simkube.trace.model import (
+    CURRENT_FORMAT_VERSION,
+    GVK,
+    KubeObject,
+    OwnerKey,
+    PodLifecycle,
+    Trace,
+    TraceEvent,
+    TracerConfig,
+    TrackedObjectConfig,
+    object_key,
+)
+
+SUPPORTED_VERSIONS = (1, 2, 3)
+_U64_MAX = (1 << 64) - 1
+_I64_MIN = -(1 << 63)
+_I64_MAX = (1 << 63) - 1
+_TRACKED_OBJECT_KEYS = frozenset(
+    ("podSpecTemplatePaths", "podSpecTemplatePath", "trackLifecycle", "skipOwned")
+)
+_MSGPACK_ERRORS = (ValueError, TypeError, msgpack.UnpackException, RecursionError, OverflowError)
+_EMPTY_LIFECYCLE = PodLifecycle()
+
+
+def read_trace(path: str | os.PathLike[str]) -> Trace:
+    """Read a trace file: msgpack in any supported layout, or the JSON form."""
+    source = os.fspath(path)
+    try:
+        data = Path(source).read_bytes()
+    except FileNotFoundError:
+        raise TraceError(source, None, "no such file") from None
+    except IsADirectoryError:
+        raise TraceError(source, None, "is a directory, not a trace file") from None
+    except OSError as exc:
+        raise TraceError(source, None, f"cannot read: {exc.strerror or exc}") from None
+    if source.endswith(".json"):
+        from pytest_simkube.trace.jsonform import trace_from_json_bytes
+
+        return trace_from_json_bytes(data, source)
+    return loads_trace(data, source)
+
+
+def loads_trace(data: bytes, source: str = "<bytes>") -> Trace:
+    """Decode a trace from bytes (msgpack, or the JSON form when it starts with ``{``)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"loads_trace expects bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        raise TraceError(source, None, "empty file: expected a msgpack trace")
+    # '{' and JSON whitespace are positive fixints in msgpack, never a valid trace start.
+    if data.lstrip(b" \t\r\n")[:1] == b"{":
+        from pytest_simkube.trace.jsonform import trace_from_json_bytes
+
+        return trace_from_json_bytes(data, source)
+    return _TraceDecoder(source).decode_msgpack(data)
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        dict: "map",
+        list: "array",
+        tuple: "array",
+        str: "string",
+        bytes: "binary",
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        type(None): "nil",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _reject_ext(code: int, data: bytes) -> NoReturn:
+    raise ValueError(f"msgpack extension type {code} is not allowed in a trace")
+
+
+class _TraceDecoder:
+    """Turns the decoded top-level value into a :class:`Trace`, validating as it goes."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._gvk_cache: dict[str, None] = {}
+
+    def fail(self, where: str | None, message: str) -> NoReturn:
+        raise TraceError(self.source, where, message)
+
+    # ----------------------------------------------------------------- msgpack container
+    def decode_msgpack(self, data: bytes) -> Trace:
+        first = data[0]
+        if 0x80 <= first <= 0x8F or first in (0xDE, 0xDF):
+            fields = self._unpack_top_map(data)
+            return self.from_fields(fields, lifecycles_are_json=False)
+        if 0x90 <= first <= 0x9F or first in (0xDC, 0xDD):
+            items = self._unpack_whole(data, use_list=True, what="trace")
+            return self._from_v1(items)
+        self.fail(
+            None,
+            f"not a SimKube trace: starts with byte 0x{first:02x}, expected a msgpack map (v2/v3) "
+            "or a 4-element array (pre-2.0)",
+        )
+
+    def _unpack_whole(self, data: bytes, *, use_list: bool, what: str) -> Any:
+        try:
+            return msgpack.unpackb(
+                data, raw=False, strict_map_key=False, use_list=use_list, ext_hook=_reject_ext
+            )
+        except msgpack.ExtraData:
+            self.fail(None, "trailing bytes after the trace value")
+        except _MSGPACK_ERRORS as exc:
+            self._fail_msgpack(what, exc)
+
+    def _fail_msgpack(self, where: str | None, exc: BaseException) -> NoReturn:
+        if isinstance(exc, UnicodeDecodeError):
+            self.fail(where, "invalid msgpack: a string is not valid UTF-8")
+        if isinstance(exc, msgpack.OutOfData):
+            self.fail(where, "truncated msgpack: the file ends in the middle of a value")
+        if isinstance(exc, RecursionError):
+            self.fail(where, "invalid msgpack: nesting too deep")
+        detail = str(exc) or type(exc).__name__
+        self.fail(where, f"invalid msgpack: {detail}")
+
+    def _unpack_top_map(self, data: bytes) -> dict[str, Any]:
+        """Decode the top-level map field by field.
+
+        Objects are decoded with lists (callers edit them); ``pod_lifecycles`` has array
+        keys, which Python can only hash as tuples, so it is sliced out and decoded apart.
+        """
+        unpacker = msgpack.Unpacker(
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            ext_hook=_reject_ext,
+            max_buffer_size=max(len(data), 1),
+        )
+        unpacker.feed(data)
+        fields: dict[str, Any] = {}
+        where: str | None = None
+        try:
+            count = unpacker.read_map_header()
+            for _ in range(count):
+                where = None
+                key = unpacker.unpack()
+                if not isinstance(key, str):
+                    self.fail(None, f"top-level key {key!r} is not a string")
+                where = key
+                if key == "pod_lifecycles":
+                    start = unpacker.tell()
+                    unpacker.skip()
+                    fields[key] = _LazyLifecycles(data[start : unpacker.tell()])
+                else:
+                    fields[key] = unpacker.unpack()
+            where = None
+            if unpacker.tell() != len(data):
+                self.fail(None, f"trailing bytes after the trace value ({len(data) - unpacker.tell()} bytes)")
+        except TraceError:
+            raise
+        except _MSGPACK_ERRORS as exc:
+            self._fail_msgpack(where, exc)
+        lifecycles = fields.get("pod_lifecycles")
+        if isinstance(lifecycles, _LazyLifecycles):
+            fields["pod_lifecycles"] = self._unpack_whole(
+                lifecycles.data, use_list=False, what="pod_lifecycles"
+            )
+        return fields
+
+    # ----------------------------------------------------------------- layouts
+    def from_fields(self, fields: dict[str, Any], *, lifecycles_are_json: bool) -> Trace:
+        """Build a Trace from a decoded top-level map (v2 or v3 layout)."""
+        if "version" not in fields:
+            self.fail(
+                None,
+                "missing 'version' (a v2 trace is a map with version, config, events, index, pod_lifecycles)",
+            )
+        version = fields["version"]
+        if type(version) is not int:
+            self.fail("version", f"expected an integer, got {_type_name(version)}")
+        if version not in (2, 3):
+            hint = " (pre-2.0 traces are a 4-element array, not a map)" if version == 1 else ""
+            self.fail("version", f"unsupported trace version {version}; supported: 1, 2, 3{hint}")
+        for name in ("config", "events", "index" if version == 2 else "tracked_objects", "pod_lifecycles"):
+            if name not in fields:
+                self.fail(None, f"missing '{name}' (required in a version {version} trace)")
+        config = self.config(fields["config"], "config")
+        events = self.events(fields["events"], "events")
+        if version == 2:
+            index = self.index(fields["index"], "index")
+        else:
+            index = self.index_from_tracked_objects(fields["tracked_objects"], events, "tracked_objects")
+        if lifecycles_are_json:
+            from pytest_simkube.trace.jsonform import lifecycles_from_json
+
+            lifecycles = lifecycles_from_json(fields["pod_lifecycles"], self, "pod_lifecycles")
+        else:
+            lifecycles = self.lifecycles(fields["pod_lifecycles"], "pod_lifecycles")
+        return Trace(
+            config=config,
+            events=events,
+            index=index,
+            pod_lifecycles=lifecycles,
+            version=CURRENT_FORMAT_VERSION,
+            source_version=version,
+        )
+
+    def _from_v1(self, items: Any) -> Trace:
+        if len(items) != 4:
+            self.fail(
+                None,
+                f"a pre-2.0 trace is an array [config, events, index, lifecycles]; got {len(items)} elements",
+            )
+        raw_config, raw_events, raw_index, raw_lifecycles = items
+        config = self.config(raw_config, "[0]")
+        events = self.events(raw_events, "[1]")
+        kind_of = _KindInference(events, config)
+        index: dict[str, dict[str, int]] = {}
+        for key, value in self.str_map(raw_index, "[2]").items():
+            where = f"[2][{key!r}]"
+            index.setdefault(kind_of(key, self, where), {})[key] = self.u64(value, where)
+        lifecycles: dict[OwnerKey, dict[int, list[PodLifecycle]]] = {}
+        for key, by_hash in self.str_map(raw_lifecycles, "[3]").items():
+            where = f"[3][{key!r}]"
+            lifecycles[(kind_of(key, self, where), key)] = self.lifecycles_by_hash(by_hash, where)
+        return Trace(
+            config=config,
+            events=events,
+            index=index,
+            pod_lifecycles=lifecycles,
+            version=CURRENT_FORMAT_VERSION,
+            source_version=1,
+        )
+
+    # ----------------------------------------------------------------- pieces
+    def gvk(self, text: Any, where: str) -> str:
+        if text in self._gvk_cache:
+            return text
+        try:
+            GVK.parse(text)
+        except ValueError as exc:
+            self.fail(where, str(exc))
+        self._gvk_cache[text] = None
+        return text
+
+    def str_map(self, value: Any, where: str) -> dict[str, Any]:
+        if type(value) is not dict:
+            self.fail(where, f"expected a map, got {_type_name(value)}")
+        for key in value:
+            if type(key) is not str:
+                self.fail(where, f"key {key!r} is not a string")
+        return value
+
+    def u64(self, value: Any, where: str) -> int:
+        if type(value) is not int or not 0 <= value <= _U64_MAX:
+            self.fail(where, f"expected an unsigned 64-bit integer hash, got {value!r}")
+        return value
+
+    def i64(self, value: Any, where: str) -> int:
+        if type(value) is not int or not _I64_MIN <= value <= _I64_MAX:
+            self.fail(where, f"expected a 64-bit integer (Unix seconds), got {value!r}")
+        return value
+
+    def config(self, value: Any, where: str) -> TracerConfig:
+        raw = self.str_map(value, where)
+        unknown = [k for k in raw if k != "trackedObjects"]
+        if unknown:
+            self.fail(where, f"unknown key {unknown[0]!r} (the tracer config only has 'trackedObjects')")
+        if "trackedObjects" not in raw:
+            self.fail(where, "missing 'trackedObjects'")
+        tracked: dict[str, TrackedObjectConfig] = {}
+        where_tracked = f"{where}.trackedObjects"
+        for gvk, obj_config in self.str_map(raw["trackedObjects"], where_tracked).items():
+            self.gvk(gvk, f"{where_tracked}[{gvk!r}]")
+            tracked[gvk] = self.tracked_object(obj_config, f"{where_tracked}[{gvk!r}]")
+        return TracerConfig(tracked_objects=tracked)
+
+    def tracked_object(self, value: Any, where: str) -> TrackedObjectConfig:
+        raw = self.str_map(value, where)
+        for key in raw:
+            if key not in _TRACKED_OBJECT_KEYS:
+                self.fail(
+                    where, f"unknown key {key!r} (allowed: podSpecTemplatePaths, trackLifecycle, skipOwned)"
+                )
+        if "podSpecTemplatePaths" in raw and "podSpecTemplatePath" in raw:
+            self.fail(where, "both 'podSpecTemplatePaths' and the old 'podSpecTemplatePath' are set")
+        paths: tuple[str, ...] | None = None
+        paths_key = "absent"
+        if "podSpecTemplatePaths" in raw:
+            paths_key = "plural"
+            plural = raw["podSpecTemplatePaths"]
+            if plural is not None:
+                if type(plural) is not list:
+                    self.fail(
+                        f"{where}.podSpecTemplatePaths",
+                        f"expected an array of strings, got {_type_name(plural)}",
+                    )
+                for i, path in enumerate(plural):
+                    if type(path) is not str:
+                        self.fail(
+                            f"{where}.podSpecTemplatePaths[{i}]", f"expected a string, got {_type_name(path)}"
+                        )
+                paths = tuple(plural)
+        elif "podSpecTemplatePath" in raw:
+            paths_key = "singular"
+            singular = raw["podSpecTemplatePath"]
+            if singular is not None:
+                if type(singular) is not str:
+                    self.fail(
+                        f"{where}.podSpecTemplatePath", f"expected a string, got {_type_name(singular)}"
+                    )
+                paths = (singular,)
+        flags = {}
+        for key in ("trackLifecycle", "skipOwned"):
+            flag = raw.get(key, False)
+            if type(flag) is not bool:
+                self.fail(f"{where}.{key}", f"expected true or false, got {_type_name(flag)}")
+            flags[key] = flag
+        return TrackedObjectConfig(
+            pod_spec_template_paths=paths,
+            track_lifecycle=flags["trackLifecycle"],
+            skip_owned=flags["skipOwned"],
+            paths_key=paths_key,
+        )  # type: ignore[arg-type]
+
+    def events(self, value: Any, where: str) -> list[TraceEvent]:
+        if type(value) is not list:
+            self.fail(where, f"expected an array of events, got {_type_name(value)}")
+        events: list[TraceEvent] = []
+        previous_ts: int | None = None
+        check_object = self.kube_object
+        for i, raw in enumerate(value):
+            if type(raw) is not dict:
+                self.fail(f"{where}[{i}]", f"expected an event map, got {_type_name(raw)}")
+            try:
+                ts = raw["ts"]
+                applied = raw["applied_objs"]
+                deleted = raw["deleted_objs"]
+            except KeyError as exc:
+                self.fail(f"{where}[{i}]", f"missing {exc.args[0]!r}")
+            if type(ts) is not int or not _I64_MIN <= ts <= _I64_MAX:
+                self.i64(ts, f"{where}[{i}].ts")
+            if previous_ts is not None and ts < previous_ts:
+                self.fail(
+                    f"{where}[{i}].ts",
+                    f"{ts} is earlier than the previous event's {previous_ts} "
+                    "(events must be in ascending time order)",
+                )
+            previous_ts = ts
+            for name, objs in (("applied_objs", applied), ("deleted_objs", deleted)):
+                if type(objs) is not list:
+                    self.fail(f"{where}[{i}].{name}", f"expected an array of objects, got {_type_name(objs)}")
+                for j, obj in enumerate(objs):
+                    check_object(obj, where, i, name, j)
+            events.append(TraceEvent(ts, applied, deleted))
+        self._check_json_values(value, where)
+        return events
+
+    def kube_object(self, obj: Any, where: str, i: int, name: str, j: int) -> None:
+        if type(obj) is dict:
+            api_version = obj.get("apiVersion")
+            kind = obj.get("kind")
+            meta = obj.get("metadata")
+            if (
+                type(api_version) is str
+                and api_version
+                and type(kind) is str
+                and kind
+                and type(meta) is dict
+                and type(meta.get("name")) is str
+                and meta["name"]
+                and type(meta.get("namespace")) in (str, type(None))
+            ):
+                return
+        path = f"{where}[{i}].{name}[{j}]"
+        if type(obj) is not dict:
+            self.fail(path, f"expected a Kubernetes object (map), got {_type_name(obj)}")
+        for field in ("apiVersion", "kind"):
+            if field not in obj:
+                self.fail(path, f"missing {field!r}")
+            if type(obj[field]) is not str or not obj[field]:
+                self.fail(f"{path}.{field}", f"expected a non-empty string, got {obj[field]!r}")
+        meta = obj.get("metadata")
+        if meta is None:
+            self.fail(path, "missing 'metadata'")
+        if type(meta) is not dict:
+            self.fail(f"{path}.metadata", f"expected a map, got {_type_name(meta)}")
+        if "name" not in meta:
+            self.fail(f"{path}.metadata", "missing 'name'")
+        if type(meta["name"]) is not str or not meta["name"]:
+            self.fail(f"{path}.metadata.name", f"expected a non-empty string, got {meta['name']!r}")
+        self.fail(f"{path}.metadata.namespace", f"expected a string, got {_type_name(meta['namespace'])}")
+
+    def _check_json_values(self, value: Any, where: str) -> None:
+        """Objects must be JSON values (SimKube holds them as serde_json::Value).
+
+        The C JSON encoder checks everything at once; only on failure does a slow walk
+        look for the offending path.
+        """
+        try:
+            json.dumps(value, allow_nan=False, check_circular=False)
+            return
+        except (TypeError, ValueError, RecursionError):
+            pass
+        bad = _find_non_json(value, where)
+        if bad is None:
+            self.fail(where, "nesting too deep")
+        self.fail(*bad)
+
+    def index(self, value: Any, where: str) -> dict[str, dict[str, int]]:
+        index = self.str_map(value, where)
+        for gvk, objects in index.items():
+            gvk_where = f"{where}[{gvk!r}]"
+            self.gvk(gvk, gvk_where)
+            for key, hash_value in self.str_map(objects, gvk_where).items():
+                if type(hash_value) is not int or not 0 <= hash_value <= _U64_MAX:
+                    self.u64(hash_value, f"{gvk_where}[{key!r}]")
+        return index
+
+    def index_from_tracked_objects(
+        self, value: Any, events: list[TraceEvent], where: str
+    ) -> dict[str, dict[str, int]]:
+        """v3 drops the hashes; rebuild them the way the tracer would have (spec of the last apply)."""
+        latest: dict[tuple[str, str], KubeObject] = {}
+        for event in events:
+            for obj in event.applied_objs:
+                latest[(str(GVK.of(obj)), object_key(obj))] = obj
+        index: dict[str, dict[str, int]] = {}
+        for gvk, objects in self.str_map(value, where).items():
+            gvk_where = f"{where}[{gvk!r}]"
+            self.gvk(gvk, gvk_where)
+            entries: dict[str, int] = {}
+            for key, metadata in self.str_map(objects, gvk_where).items():
+                if type(metadata) is not dict:
+                    self.fail(f"{gvk_where}[{key!r}]", f"expected a map, got {_type_name(metadata)}")
+                obj = latest.get((gvk, key))
+                entries[key] = json_hash(obj.get("spec") if obj is not None else None)
+            index[gvk] = entries
+        return index
+
+    def lifecycles(self, value: Any, where: str) -> dict[OwnerKey, dict[int, list[PodLifecycle]]]:
+        if type(value) is not dict:
+            self.fail(where, f"expected a map, got {_type_name(value)}")
+        result: dict[OwnerKey, dict[int, list[PodLifecycle]]] = {}
+        for owner, by_hash in value.items():
+            owner_where = f"{where}[{owner!r}]"
+            if (
+                type(owner) is not tuple
+                or len(owner) != 2
+                or type(owner[0]) is not str
+                or type(owner[1]) is not str
+            ):
+                self.fail(owner_where, 'key must be an [owner GVK, "namespace/name"] pair')
+            self.gvk(owner[0], owner_where)
+            result[owner] = self.lifecycles_by_hash(by_hash, owner_where)
+        return result
+
+    def lifecycles_by_hash(self, value: Any, where: str) -> dict[int, list[PodLifecycle]]:
+        if type(value) is not dict:
+            self.fail(where, f"expected a map of pod-spec hash to lifecycles, got {_type_name(value)}")
+        result: dict[int, list[PodLifecycle]] = {}
+        for spec_hash_value, items in value.items():
+            hash_where = f"{where}[{spec_hash_value!r}]"
+            self.u64(spec_hash_value, hash_where)
+            if type(items) not in (list, tuple):
+                self.fail(hash_where, f"expected an array of lifecycles, got {_type_name(items)}")
+            result[spec_hash_value] = [self.lifecycle(item, hash_where, k) for k, item in enumerate(items)]
+        return result
+
+    def lifecycle(self, item: Any, where: str, k: int) -> PodLifecycle:
+        """``"Empty"`` | ``{"Running": start}`` | ``{"Finished": [start, end]}`` (rmp-serde enum forms)."""
+        if item == "Empty":
+            return _EMPTY_LIFECYCLE
+        if type(item) is dict and len(item) == 1:
+            ((variant, payload),) = item.items()
+            if variant == "Running":
+                return PodLifecycle(self.i64(payload, f"{where}[{k}].Running"))
+            if variant == "Finished":
+                if type(payload) in (list, tuple) and len(payload) == 2:
+                    start = self.i64(payload[0], f"{where}[{k}].Finished[0]")
+                    end = self.i64(payload[1], f"{where}[{k}].Finished[1]")
+                    return PodLifecycle(start, end)
+                self.fail(f"{where}[{k}].Finished", "expected [start, end]")
+        self.fail(
+            f"{where}[{k}]",
+            f'expected "Empty", {{"Running": start}} or {{"Finished": [start, end]}}, got {item!r:.80}',
+        )
+
+
+class _LazyLifecycles:
+    """The raw bytes of ``pod_lifecycles``, decoded separately (array keys need tuples)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class _KindInference:
+    """Which GVK a pre-2.0 ``"ns/name"`` key belongs to: the last applied object with that key.
+
+    Pre-2.0 traces keyed index and lifecycles by ``ns/name`` alone; the objects in the
+    events still say their kind. A key no event mentions falls back to the only tracked
+    kind, if there is exactly one.
+    """
+
+    def __init__(self, events: list[TraceEvent], config: TracerConfig) -> None:
+        self._by_key: dict[str, str] = {}
+        for event in events:
+            for obj in (*event.deleted_objs, *event.applied_objs):
+                self._by_key.setdefault(object_key(obj), str(GVK.of(obj)))
+            for obj in event.applied_objs:
+                self._by_key[object_key(obj)] = str(GVK.of(obj))
+        tracked = list(config.tracked_objects)
+        self._only_kind = tracked[0] if len(tracked) == 1 else None
+
+    def __call__(self, key: str, decoder: _TraceDecoder, where: str) -> str:
+        gvk = self._by_key.get(key) or self._only_kind
+        if gvk is None:
+            decoder.fail(
+                where,
+                f"cannot tell the kind of {key!r}: no event holds an object with that "
+                "namespace/name and the config tracks more than one kind",
+            )
+        return gvk
+
+
+def _find_non_json(value: Any, where: str) -> tuple[str, str] | None:
+    """The first place in ``value`` that is not a JSON value, as (path, message)."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > 500:
+            return path, "nesting too deep"
+        kind = type(item)
+        if kind is dict:
+            for key, child in reversed(list(item.items())):
+                if type(key) is not str:
+                    return path, f"map key {key!r} is not a string"
+                stack.append((child, f"{path}.{key}", depth + 1))
+        elif kind is list or kind is tuple:
+            for n in range(len(item) - 1, -1, -1):
+                stack.append((item[n], f"{path}[{n}]", depth + 1))
+        elif kind is float:
+            if item != item or item in (float("inf"), float("-inf")):
+                return path, f"{item} is not a JSON number"
+        elif kind not in (str, int, bool, type(None)):
+            return path, f"{_type_name(item)} value is not allowed in a Kubernetes object"
+    return None
