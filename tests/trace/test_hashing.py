@@ -91,7 +91,9 @@ def test_non_json_values_are_refused(bad: object) -> None:
         json_hash(bad)
 
 
-@pytest.mark.parametrize("name", ["cronjob.sktrace", "mixed-kinds.sktrace", "cronjob-v2.1-singular-path.sktrace"])
+@pytest.mark.parametrize(
+    "name", ["cronjob.sktrace", "mixed-kinds.sktrace", "cronjob-v2.1-singular-path.sktrace"]
+)
 def test_index_hashes_of_real_traces(name: str) -> None:
     trace = read_trace(require_reference(SIMKUBE_TRACES / name))
     last_applied = {}

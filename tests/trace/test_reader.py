@@ -19,7 +19,12 @@ from pytest_simkube.trace import (
 )
 from tests.conftest import SIMKUBE_TRACES, require_reference
 
-SKTRACES = ["bare-pods.sktrace", "cronjob.sktrace", "cronjob-v2.1-singular-path.sktrace", "mixed-kinds.sktrace"]
+SKTRACES = [
+    "bare-pods.sktrace",
+    "cronjob.sktrace",
+    "cronjob-v2.1-singular-path.sktrace",
+    "mixed-kinds.sktrace",
+]
 
 
 def _all_reference_files() -> list[Path]:
@@ -56,9 +61,15 @@ def test_cronjob_content() -> None:
     trace = read_trace(require_reference(SIMKUBE_TRACES / "cronjob.sktrace"))
     assert [e.ts for e in trace.events] == [1743286823, 1743286823, 1743287028]
     assert trace.start_ts == 1743286823 and trace.duration_seconds == 205
-    assert list(trace.config.tracked_objects) == ["apps/v1.Deployment", "batch/v1.CronJob", "apps/v1.StatefulSet"]
+    assert list(trace.config.tracked_objects) == [
+        "apps/v1.Deployment",
+        "batch/v1.CronJob",
+        "apps/v1.StatefulSet",
+    ]
     cronjob = trace.config.tracked_objects["batch/v1.CronJob"]
-    assert cronjob.track_lifecycle and cronjob.pod_spec_template_paths is None and cronjob.paths_key == "absent"
+    assert (
+        cronjob.track_lifecycle and cronjob.pod_spec_template_paths is None and cronjob.paths_key == "absent"
+    )
     assert cronjob.effective_paths("batch/v1.CronJob") == ("/spec/jobTemplate/spec/template",)
     assert trace.index == {"batch/v1.CronJob": {"default/hello-simkube": 17156035354639895998}}
     lifecycles = trace.lifecycles_for(("batch/v1.CronJob", "default/hello-simkube"))
@@ -74,7 +85,9 @@ def test_cronjob_content() -> None:
     deleted = trace.events[2].deleted_objs[0]
     assert deleted["kind"] == "CronJob" and "spec" in deleted
     # Objects are plain, editable dicts and lists.
-    containers = trace.events[1].applied_objs[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    containers = trace.events[1].applied_objs[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"][
+        "containers"
+    ]
     assert isinstance(containers, list)
 
 
@@ -89,7 +102,9 @@ def test_bare_pods_are_their_own_owners() -> None:
     trace = read_trace(require_reference(SIMKUBE_TRACES / "bare-pods.sktrace"))
     pod = trace.config.tracked_objects["v1.Pod"]
     assert pod.pod_spec_template_paths == ("",) and pod.track_lifecycle and pod.skip_owned
-    states = sorted(lc.state for by_hash in trace.pod_lifecycles.values() for lcs in by_hash.values() for lc in lcs)
+    states = sorted(
+        lc.state for by_hash in trace.pod_lifecycles.values() for lcs in by_hash.values() for lc in lcs
+    )
     assert states == ["Finished", "Finished", "Finished", "Running"]
     assert all(GVK.parse(owner[0]) == GVK("", "v1", "Pod") for owner in trace.pod_lifecycles)
 
