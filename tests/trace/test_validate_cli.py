@@ -1,0 +1,81 @@
+"""``simkube trace validate``: exit status, text and JSON output, unreadable files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pytest_simkube.cli import main
+from pytest_simkube.trace import write_trace
+from tests.conftest import SIMKUBE_TRACES, require_reference
+from tests.trace.test_validate import deployment, make_trace
+
+
+def _write_bad(tmp_path: Path) -> Path:
+    app = deployment(containers=[{"name": "app", "envFrom": [{"secretRef": {"name": "db"}}]}])
+    path = tmp_path / "bad.sktrace"
+    write_trace(make_trace((100, [app], [])), path)
+    return path
+
+
+def test_reference_traces_pass_with_warnings(cli: CliRunner) -> None:
+    traces = require_reference(SIMKUBE_TRACES)
+    paths = [str(traces / n) for n in ("bare-pods.sktrace", "cronjob.sktrace", "mixed-kinds.sktrace")]
+    result = cli.invoke(main, ["trace", "validate", *paths])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"{paths[0]}: 0 errors, 16 warnings" in lines
+    assert f"{paths[1]}: ok" in lines
+    assert f"{paths[2]}: 0 errors, 7 warnings" in lines
+    assert (
+        f"{paths[2]}: events[1].applied_objs[0].status: warning W0000 status_field_populated: "
+        "apps/v1.StatefulSet default/database carries a status field"
+    ) in lines
+
+
+def test_errors_exit_1_with_the_location(cli: CliRunner, tmp_path: Path) -> None:
+    path = _write_bad(tmp_path)
+    result = cli.invoke(main, ["trace", "validate", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{path}: events[0].applied_objs[0].spec.template.spec.containers[0].envFrom[0].secretRef.name: "
+        "error E0002 envvar_secret_missing: apps/v1.Deployment default/web needs Secret default/db, "
+        "which the trace has not applied (or has deleted) by this event; its pods cannot start",
+        f"{path}: 1 error, 0 warnings",
+    ]
+
+
+def test_json_output_is_stable_and_complete(cli: CliRunner, tmp_path: Path) -> None:
+    bad = _write_bad(tmp_path)
+    good = tmp_path / "good.sktrace"
+    write_trace(make_trace((100, [deployment()], [])), good)
+    first = cli.invoke(main, ["trace", "validate", "--format", "json", str(good), str(bad)])
+    second = cli.invoke(main, ["trace", "validate", "--format", "json", str(good), str(bad)])
+    assert first.exit_code == 1
+    assert first.output == second.output
+    document = json.loads(first.output)
+    assert document["errors"] == 1 and document["warnings"] == 0
+    assert [f["file"] for f in document["files"]] == [str(good), str(bad)]
+    assert document["files"][0]["findings"] == []
+    finding = document["files"][1]["findings"][0]
+    assert list(finding) == ["code", "name", "severity", "where", "message"]
+    assert finding["code"] == "E0002" and finding["severity"] == "error"
+
+
+def test_unreadable_file_exits_2_with_one_line(cli: CliRunner, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sktrace"
+    junk.write_bytes(b"\xc1not msgpack")
+    result = cli.invoke(main, ["trace", "validate", str(junk)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"simkube: error: {junk}")
+    assert "Traceback" not in result.output
+    missing = cli.invoke(main, ["trace", "validate", str(tmp_path / "nope.sktrace")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_files_are_required(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["trace", "validate"])
+    assert result.exit_code == 2
+    assert "Missing argument" in result.output
