@@ -1,0 +1,173 @@
+"""The scheduling queue: activeQ order, backoff, the unschedulable pool and cluster events."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pytest_simkube.engine.scheduler.queue import (
+    ACTIVE_Q,
+    ASSIGNED_POD_DELETE,
+    BACKOFF_Q,
+    NODE_ADD,
+    UNSCHEDULABLE_PODS,
+    QueuedPodInfo,
+    SchedulingQueue,
+)
+from pytest_simkube.kube.pods import PodInfo, parse_pod
+
+
+def pod(name: str, priority: int = 0, gates: tuple[str, ...] = ()) -> PodInfo:
+    spec = {"containers": [{"name": "c", "image": "i"}], "priority": priority}
+    if gates:
+        spec["schedulingGates"] = [{"name": g} for g in gates]
+    return parse_pod({"metadata": {"name": name, "namespace": "default"}, "spec": spec})
+
+
+def fail(queue: SchedulingQueue, qpi: QueuedPodInfo, now: float, *plugins: str) -> str:
+    return queue.add_unschedulable_if_not_present(qpi, queue.scheduling_cycle, now, plugins)
+
+
+def test_active_queue_orders_by_priority_then_timestamp() -> None:
+    q = SchedulingQueue()
+    q.add(pod("low-early", 0), now=0.0)
+    q.add(pod("high", 10), now=1.0)
+    q.add(pod("low-late", 0), now=2.0)
+    q.add(pod("high-late", 10), now=3.0)
+    popped = [q.pop(now=4.0).pod.name for _ in range(4)]  # type: ignore[union-attr]
+    assert popped == ["high", "high-late", "low-early", "low-late"]
+    assert q.pop(now=4.0) is None
+
+
+def test_pop_counts_attempts_and_cycles() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    qpi = q.pop(now=0.0)
+    assert qpi is not None and qpi.attempts == 1 and qpi.initial_attempt_timestamp == 0.0
+    assert q.scheduling_cycle == 1
+
+
+@pytest.mark.parametrize(("attempts", "expected"), [(1, 1), (2, 2), (3, 4), (4, 8), (5, 10), (9, 10)])
+def test_backoff_duration_doubles_up_to_the_maximum(attempts: int, expected: float) -> None:
+    q = SchedulingQueue(initial_backoff_seconds=1, max_backoff_seconds=10)
+    qpi = QueuedPodInfo(pod=pod("a"), timestamp=0.0, attempts=attempts)
+    assert q.backoff_duration(qpi) == expected
+
+
+def test_failed_pod_parks_and_a_relevant_event_requeues_it() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    qpi = q.pop(now=0.0)
+    assert fail(q, qpi, 0.0, "NodeResourcesFit") == UNSCHEDULABLE_PODS
+    # A node appearing while the backoff (1 s) still runs: to backoffQ.
+    assert q.move_all_to_active_or_backoff(NODE_ADD, now=0.5) == ["default/a"]
+    assert q.where("default/a") == BACKOFF_Q
+    assert q.pop(now=0.5) is None
+    # The 1 s flush tick moves it to activeQ.
+    assert q.pop(now=1.0).pod.name == "a"  # type: ignore[union-attr]
+
+
+def test_event_after_backoff_goes_straight_to_active() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    fail(q, q.pop(now=0.0), 0.0, "NodeResourcesFit")  # type: ignore[arg-type]
+    q.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, now=5.0)
+    assert q.where("default/a") == ACTIVE_Q
+
+
+def test_irrelevant_events_leave_the_pod_parked() -> None:
+    q = SchedulingQueue()
+    q.add(pod("tainted"), now=0.0)
+    fail(q, q.pop(now=0.0), 0.0, "TaintToleration")  # type: ignore[arg-type]
+    assert q.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, now=5.0) == []
+    assert q.where("default/tainted") == UNSCHEDULABLE_PODS
+    assert q.move_all_to_active_or_backoff(NODE_ADD, now=5.0) == ["default/tainted"]
+
+
+def test_move_request_during_the_cycle_sends_the_pod_to_backoff() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    qpi = q.pop(now=0.0)
+    cycle = q.scheduling_cycle
+    q.move_all_to_active_or_backoff(ASSIGNED_POD_DELETE, now=0.0)  # e.g. preemption deleted victims
+    assert q.add_unschedulable_if_not_present(qpi, cycle, 0.0, ["NodeResourcesFit"]) == BACKOFF_Q  # type: ignore[arg-type]
+    assert q.next_flush_time(0.0) == 1.0
+
+
+def test_failure_without_rejecting_plugin_backs_off() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    assert fail(q, q.pop(now=0.0), 0.0) == BACKOFF_Q  # type: ignore[arg-type]
+
+
+def test_backoff_ends_on_the_next_one_second_tick() -> None:
+    q = SchedulingQueue(initial_backoff_seconds=1, max_backoff_seconds=10)
+    q.add(pod("a"), now=0.0)
+    qpi = q.pop(now=0.0)
+    q.add_unschedulable_if_not_present(qpi, -1, 0.2, [])  # type: ignore[arg-type]
+    assert q.next_flush_time(0.2) == 2.0  # expiry 1.2 -> tick 2
+    assert q.pop(now=1.9) is None
+    assert q.pop(now=2.0) is not None
+
+
+def test_leftover_flush_after_five_minutes_on_thirty_second_ticks() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    fail(q, q.pop(now=0.0), 10.0, "TaintToleration")  # type: ignore[arg-type]
+    assert q.next_flush_time(10.0) == 330.0  # waits > 300 s, then the next 30 s tick
+    assert q.pop(now=300.0) is None
+    assert q.where("default/a") == UNSCHEDULABLE_PODS
+    assert q.pop(now=330.0).pod.name == "a"  # type: ignore[union-attr]
+
+
+def test_assigned_pod_added_moves_only_matching_pods() -> None:
+    q = SchedulingQueue()
+    for name in ("affine", "other"):
+        q.add(pod(name), now=0.0)
+    for _ in range(2):
+        fail(q, q.pop(now=0.0), 0.0, "InterPodAffinity")  # type: ignore[arg-type]
+    moved = q.assigned_pod_added(pod("web"), 5.0, lambda parked, added: parked.pod.name == "affine")
+    assert moved == ["default/affine"]
+    assert q.where("default/other") == UNSCHEDULABLE_PODS
+
+
+def test_gated_pods_wait_in_the_pool_until_updated() -> None:
+    q = SchedulingQueue(pre_enqueue=lambda p: not p.scheduling_gates)
+    assert q.add(pod("gated", gates=("g",)), now=0.0) == UNSCHEDULABLE_PODS
+    assert q.move_all_to_active_or_backoff(NODE_ADD, now=1.0) == []
+    assert q.pop(now=400.0) is None
+    assert q.update(pod("gated"), now=401.0) == ACTIVE_Q
+
+
+def test_delete_forgets_the_pod_everywhere() -> None:
+    q = SchedulingQueue()
+    q.add(pod("a"), now=0.0)
+    q.add(pod("b"), now=0.0)
+    assert q.delete("default/a")
+    assert not q.delete("default/a")
+    assert q.pop(now=0.0).pod.name == "b"  # type: ignore[union-attr]
+    assert len(q) == 0
+
+
+def _run(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    q = SchedulingQueue()
+    order: list[str] = []
+    now = 0.0
+    for i in range(40):
+        q.add(pod(f"p{i}", rng.choice([0, 5, 10])), now)
+        qpi = q.pop(now)
+        if qpi is not None:
+            order.append(qpi.pod.name)
+            if rng.random() < 0.5:
+                fail(q, qpi, now, rng.choice(["NodeResourcesFit", "TaintToleration"]))
+        if rng.random() < 0.3:
+            q.move_all_to_active_or_backoff(rng.choice([NODE_ADD, ASSIGNED_POD_DELETE]), now)
+        now += rng.choice([0.0, 0.5, 2.0])
+    return order
+
+
+def test_same_calls_same_order() -> None:
+    assert _run(3) == _run(3)
+    assert _run(3) != _run(4)
