@@ -12,9 +12,10 @@ Upstream: kubernetes/kubernetes ``pkg/api/v1/resource/helpers.go`` (``PodRequest
   (``NonMissingContainerRequests`` with ``schedutil.DefaultMilliCPURequest`` and
   ``DefaultMemoryRequest``); a request that is present but zero stays zero.
 
-A container that sets only limits gets requests equal to its limits through API-server
-defaulting; that defaulting happens before the scheduler sees the pod (the reference vectors
-have it applied), so it is *not* repeated here: callers holding raw manifests apply it first.
+A container that sets a limit but no request for a resource gets the request equal to the
+limit through API-server defaulting (``SetDefaults_Pod`` in pkg/apis/core/v1/defaults.go, app
+and init containers).  The scheduler only ever sees defaulted pods, while manifests and traces
+may hold undefaulted ones, so the same defaulting is applied here; it is idempotent.
 
 Units follow ``framework.Resource``: cpu in millicores (``MilliValue``), every other resource in
 whole units (``Value``: bytes for memory, ephemeral-storage and hugepages, counts otherwise).
@@ -114,20 +115,27 @@ def _with_defaults(reqs: dict[str, Fraction], defaults: Mapping[str, Fraction] |
     return out
 
 
+def _container_requests(container: Any, where: str) -> dict[str, Fraction]:
+    """The container's requests after API defaulting (missing request := limit)."""
+    resources = (container or {}).get("resources") or {}
+    requests = _resource_list(resources.get("requests"), f"{where}.requests")
+    for name, value in _resource_list(resources.get("limits"), f"{where}.limits").items():
+        requests.setdefault(name, value)
+    return requests
+
+
 def pod_requests_exact(spec: Mapping[str, Any], non_missing: Mapping[str, Fraction] | None = None,
                        where: str = "spec") -> dict[str, Fraction]:
     """``resourcehelper.PodRequests`` on a pod spec, as exact quantities per resource name."""
     reqs: dict[str, Fraction] = {}
     for i, container in enumerate(spec.get("containers") or []):
-        path = f"{where}.containers[{i}].resources.requests"
-        own = _resource_list(((container or {}).get("resources") or {}).get("requests"), path)
+        own = _container_requests(container, f"{where}.containers[{i}].resources")
         _add(reqs, _with_defaults(own, non_missing))
     restartable: dict[str, Fraction] = {}
     init_need: dict[str, Fraction] = {}
     for i, container in enumerate(spec.get("initContainers") or []):
-        path = f"{where}.initContainers[{i}].resources.requests"
-        own = _with_defaults(
-            _resource_list(((container or {}).get("resources") or {}).get("requests"), path), non_missing)
+        own = _with_defaults(_container_requests(container, f"{where}.initContainers[{i}].resources"),
+                             non_missing)
         if (container or {}).get("restartPolicy") == "Always":
             _add(reqs, own)
             _add(restartable, own)

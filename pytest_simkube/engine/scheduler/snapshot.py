@@ -54,9 +54,8 @@ class SnapshotError(ValueError):
 
 
 def normalized_image_name(name: str) -> str:
-    """``normalizedImageName`` (imagelocality): add ``:latest`` when no tag or digest is given."""
-    last = name.rsplit("/", 1)[-1]
-    if ":" not in last and "@" not in last:
+    """``normalizedImageName`` (imagelocality): no ``:`` after the last ``/`` means ``:latest``."""
+    if name.rfind(":") <= name.rfind("/"):
         return f"{name}:latest"
     return name
 
