@@ -1,1 +1,8 @@
-"""metrics part of pytest-simkube (see DESIGN.md §2)."""
+"""Metrics: pure functions from a RunRecord to the named figures expectations test."""
+
+from __future__ import annotations
+
+from pytest_simkube.metrics.compute import METRIC_NAMES, compute_metrics
+from pytest_simkube.metrics.percentiles import nearest_rank
+
+__all__ = ["METRIC_NAMES", "compute_metrics", "nearest_rank"]
