@@ -193,8 +193,8 @@ def iter_containers(pod_spec: Mapping[str, Any], *, init: bool = True) -> Iterat
                 yield key, i, container
 
 
-PodSpecEditor = Callable[[dict[str, Any]], bool]
-"""Edits one (mutable) PodSpec in place; returns True when it changed anything."""
+PodSpecEditor = Callable[[dict[str, Any], tuple[str | int, ...]], bool]
+"""Edits one (mutable) PodSpec in place, given its path in the object; True when it changed anything."""
 
 
 def edit_pod_specs(obj: KubeObject, gvk: str, config: TracerConfig,
@@ -214,5 +214,5 @@ def edit_pod_specs(obj: KubeObject, gvk: str, config: TracerConfig,
         if ref.pod_spec is None:
             continue
         spec = get_path(copy, ref.spec_path)
-        changed = editor(spec) or changed
+        changed = editor(spec, ref.spec_path) or changed
     return copy if changed else None

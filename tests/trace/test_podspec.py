@@ -126,7 +126,8 @@ def test_edit_pod_specs_copies_and_reports_no_change() -> None:
     obj = _deployment()
     before = copy.deepcopy(obj)
 
-    def rename(spec: dict) -> bool:
+    def rename(spec: dict, path: tuple) -> bool:
+        assert path == ("spec", "template", "spec")
         spec["containers"][0]["name"] = "renamed"
         return True
 
@@ -134,5 +135,5 @@ def test_edit_pod_specs_copies_and_reports_no_change() -> None:
     assert edited is not None and edited is not obj
     assert edited["spec"]["template"]["spec"]["containers"][0]["name"] == "renamed"
     assert obj == before
-    assert edit_pod_specs(obj, "apps/v1.Deployment", config, lambda spec: False) is None
+    assert edit_pod_specs(obj, "apps/v1.Deployment", config, lambda spec, path: False) is None
     assert edit_pod_specs({"spec": {}}, "apps/v1.Deployment", config, rename) is None
