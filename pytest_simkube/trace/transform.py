@@ -588,21 +588,26 @@ def drop_objects(trace: Trace, where: ObjectFilter) -> Trace:
     """Remove every object matching ``where`` from the events, the index and the lifecycles.
 
     An object is dropped as a whole: if any applied version matches, all its applies and
-    deletes go, so the result never deletes an object it never created. Index entries
-    with no applied version are matched on kind, namespace and name (no labels known).
+    deletes go, so the result never deletes an object it never created. Objects the events
+    never apply (deleted before the trace began, or only indexed) are matched on what is
+    known of them: kind, namespace, name and, for full deleted objects, labels.
     Events left empty by the drop disappear; the first event always stays, so the trace
     keeps its start time.
     """
-    dropped: set[ObjectId] = set()
+    applied_ids = {oid for event in trace.events for oid in map(_identity, event.applied_objs) if oid}
+    dropped = {oid for event in trace.events for obj in event.applied_objs
+               if (oid := _identity(obj)) is not None and where.matches(oid[0], obj)}
+    # Objects the events never apply (deleted skeletons of objects from before the trace, or
+    # index-only entries) are judged on what is known of them: identity, and labels if any.
     for event in trace.events:
-        for obj in (*event.applied_objs, *event.deleted_objs):
+        for obj in event.deleted_objs:
             oid = _identity(obj)
-            if oid is not None and where.matches(oid[0], obj):
+            if oid is not None and oid not in applied_ids and where.matches(oid[0], obj):
                 dropped.add(oid)
     for gvk, entries in trace.index.items():
         for key in entries:
             namespace, _, name = key.rpartition("/")
-            if where.matches_identity(gvk, namespace or None, name, {}):
+            if (gvk, key) not in applied_ids and where.matches_identity(gvk, namespace or None, name, {}):
                 dropped.add((gvk, key))
 
     events: list[TraceEvent] = []

@@ -448,3 +448,11 @@ def test_transform_chains_are_deterministic_and_leave_the_input_alone(trace: Tra
     assert first == second
     assert unchanged(trace, snapshot)
     assert consistency_findings(_chain(trace)) == []
+
+
+def test_drop_judges_applied_objects_by_their_applied_versions(trace: Trace) -> None:
+    # The deletion skeleton of batch-job has no labels; it must not decide for the labelled object.
+    trace.events[0].applied_objs[1]["metadata"]["labels"] = {"canary": "yes"}
+    out = tf.drop_objects(trace, tf.ObjectFilter(selector=parse_selector("!canary")))
+    assert [o["metadata"]["name"] for e in out.events for o in e.applied_objs] == ["batch-job"]
+    assert [o["metadata"]["name"] for e in out.events for o in e.deleted_objs] == ["batch-job"]
