@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_simkube.errors import TraceError
 from pytest_simkube.trace.model import OwnerKey, PodLifecycle, Trace
-from pytest_simkube.trace.writer import config_to_raw, event_to_raw, lifecycle_to_raw
+from pytest_simkube.trace.writer import config_to_raw, event_to_raw, lifecycles_to_raw
 
 if TYPE_CHECKING:
     from pytest_simkube.trace.reader import _TraceDecoder
@@ -39,7 +39,7 @@ def trace_to_json(trace: Trace) -> str:
             {
                 "owner": [owner[0], owner[1]],
                 "hash": str(spec_hash),
-                "lifecycles": [lifecycle_to_raw(lc) for lc in lifecycles],
+                "lifecycles": lifecycles_to_raw(lifecycles),
             }
             for owner, by_hash in trace.pod_lifecycles.items()
             for spec_hash, lifecycles in by_hash.items()

@@ -15,8 +15,11 @@ the model costs little next to decoding, and an unchanged v2 file writes back by
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -46,6 +49,55 @@ _TRACKED_OBJECT_KEYS = frozenset(
 )
 _MSGPACK_ERRORS = (ValueError, TypeError, msgpack.UnpackException, RecursionError, OverflowError)
 _EMPTY_LIFECYCLE = PodLifecycle()
+_new_lifecycle = PodLifecycle.__new__
+_set_start = PodLifecycle.start.__set__  # type: ignore[attr-defined]
+_set_end = PodLifecycle.end.__set__  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large acyclic structure.
+
+    Decoding allocates millions of small containers; each allocation burst triggers a
+    collection that re-walks everything built so far, which costs more than the decoding
+    itself. Nothing built here is cyclic, so nothing is lost by collecting later.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _may_hold_non_json(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``data[start:end]`` may encode a value a Kubernetes object (JSON) cannot hold.
+
+    With non-empty binaries refused by the decoder, the only such encodings left are
+    NaN/infinite float64 (0xcb, exponent all ones), NaN/infinite float32 (0xca) and the
+    empty binary (0xc4 0x00). When none of these byte patterns occur, the objects are
+    JSON for certain and the deep check can be skipped; a match (possibly a false one,
+    inside a string or an integer) only costs that check.
+    """
+    end = len(data) if end is None else end
+    if data.find(b"\xc4\x00", start, end) != -1:
+        return True
+    for marker, second_min in ((b"\xcb", 0xF0), (b"\xca", 0x80)):
+        pos = data.find(marker, start, end)
+        while pos != -1 and pos + 2 < end:
+            if data[pos + 1] in (0x7F, 0xFF) and data[pos + 2] >= second_min:
+                return True
+            pos = data.find(marker, pos + 1, end)
+    return False
+
+
+def _lifecycle(start: int, end: int | None) -> PodLifecycle:
+    """A PodLifecycle without the frozen dataclass's slow ``__init__`` (one per traced pod)."""
+    lifecycle = _new_lifecycle(PodLifecycle)
+    _set_start(lifecycle, start)
+    _set_end(lifecycle, end)
+    return lifecycle
 
 
 def read_trace(path: str | os.PathLike[str]) -> Trace:
@@ -78,7 +130,8 @@ def loads_trace(data: bytes, source: str = "<bytes>") -> Trace:
         from pytest_simkube.trace.jsonform import trace_from_json_bytes
 
         return trace_from_json_bytes(data, source)
-    return _TraceDecoder(source).decode_msgpack(data)
+    with gc_paused():
+        return _TraceDecoder(source).decode_msgpack(data)
 
 
 def _type_name(value: Any) -> str:
@@ -106,17 +159,22 @@ class _TraceDecoder:
     def __init__(self, source: str) -> None:
         self.source = source
         self._gvk_cache: dict[str, None] = {}
+        self._data = b""
+        # Whether objects may hold values JSON cannot (see _may_hold_non_json); JSON input never does.
+        self._maybe_non_json = False
 
     def fail(self, where: str | None, message: str) -> NoReturn:
         raise TraceError(self.source, where, message)
 
     # ----------------------------------------------------------------- msgpack container
     def decode_msgpack(self, data: bytes) -> Trace:
+        self._data = data
         first = data[0]
         if 0x80 <= first <= 0x8F or first in (0xDE, 0xDF):
             fields = self._unpack_top_map(data)
             return self.from_fields(fields, lifecycles_are_json=False)
         if 0x90 <= first <= 0x9F or first in (0xDC, 0xDD):
+            self._maybe_non_json = _may_hold_non_json(data)
             items = self._unpack_whole(data, use_list=True, what="trace")
             return self._from_v1(items)
         self.fail(
@@ -128,7 +186,7 @@ class _TraceDecoder:
     def _unpack_whole(self, data: bytes, *, use_list: bool, what: str) -> Any:
         try:
             return msgpack.unpackb(
-                data, raw=False, strict_map_key=False, use_list=use_list, ext_hook=_reject_ext
+                data, raw=False, strict_map_key=False, use_list=use_list, ext_hook=_reject_ext, max_bin_len=0
             )
         except msgpack.ExtraData:
             self.fail(None, "trailing bytes after the trace value")
@@ -142,6 +200,8 @@ class _TraceDecoder:
             self.fail(where, "truncated msgpack: the file ends in the middle of a value")
         if isinstance(exc, RecursionError):
             self.fail(where, "invalid msgpack: nesting too deep")
+        if "max_bin_len" in str(exc):
+            self._fail_binary(where)
         detail = str(exc) or type(exc).__name__
         self.fail(where, f"invalid msgpack: {detail}")
 
@@ -157,6 +217,7 @@ class _TraceDecoder:
             use_list=True,
             ext_hook=_reject_ext,
             max_buffer_size=max(len(data), 1),
+            max_bin_len=0,  # binaries are never JSON; refusing them here saves a deep check
         )
         unpacker.feed(data)
         fields: dict[str, Any] = {}
@@ -173,6 +234,10 @@ class _TraceDecoder:
                     start = unpacker.tell()
                     unpacker.skip()
                     fields[key] = _LazyLifecycles(data[start : unpacker.tell()])
+                elif key == "events":
+                    start = unpacker.tell()
+                    fields[key] = unpacker.unpack()
+                    self._maybe_non_json = _may_hold_non_json(data, start, unpacker.tell())
                 else:
                     fields[key] = unpacker.unpack()
             where = None
@@ -188,6 +253,20 @@ class _TraceDecoder:
                 lifecycles.data, use_list=False, what="pod_lifecycles"
             )
         return fields
+
+    def _fail_binary(self, where: str | None) -> NoReturn:
+        """Name the path of the first binary value (only on failure: decodes the file again)."""
+        try:
+            whole = msgpack.unpackb(self._data, raw=False, strict_map_key=False, use_list=False)
+        except _MSGPACK_ERRORS:
+            whole = None
+        if where is not None and isinstance(whole, dict) and where in whole:
+            found = _find_non_json(whole[where], where)
+        else:
+            found = _find_non_json(whole, "") if whole is not None else None
+        if found is not None:
+            self.fail(found[0] or None, found[1])
+        self.fail(where, "binary values are not allowed in a trace")
 
     # ----------------------------------------------------------------- layouts
     def from_fields(self, fields: dict[str, Any], *, lifecycles_are_json: bool) -> Trace:
@@ -375,7 +454,8 @@ class _TraceDecoder:
                 for j, obj in enumerate(objs):
                     check_object(obj, where, i, name, j)
             events.append(TraceEvent(ts, applied, deleted))
-        self._check_json_values(value, where)
+        if self._maybe_non_json:
+            self._check_json_values(value, where)
         return events
 
     def kube_object(self, obj: Any, where: str, i: int, name: str, j: int) -> None:
@@ -481,12 +561,43 @@ class _TraceDecoder:
         if type(value) is not dict:
             self.fail(where, f"expected a map of pod-spec hash to lifecycles, got {_type_name(value)}")
         result: dict[int, list[PodLifecycle]] = {}
+        new, set_start, set_end = _new_lifecycle, _set_start, _set_end  # locals: one per traced pod
         for spec_hash_value, items in value.items():
-            hash_where = f"{where}[{spec_hash_value!r}]"
-            self.u64(spec_hash_value, hash_where)
+            if type(spec_hash_value) is not int or not 0 <= spec_hash_value <= _U64_MAX:
+                self.u64(spec_hash_value, f"{where}[{spec_hash_value!r}]")
             if type(items) not in (list, tuple):
-                self.fail(hash_where, f"expected an array of lifecycles, got {_type_name(items)}")
-            result[spec_hash_value] = [self.lifecycle(item, hash_where, k) for k, item in enumerate(items)]
+                self.fail(
+                    f"{where}[{spec_hash_value!r}]",
+                    f"expected an array of lifecycles, got {_type_name(items)}",
+                )
+            lifecycles: list[PodLifecycle] = []
+            append = lifecycles.append
+            for item in items:
+                # Fast path for the two shapes SimKube stores; anything else gets the full check.
+                if type(item) is dict and len(item) == 1:
+                    finished = item.get("Finished")
+                    if (
+                        type(finished) is tuple
+                        and len(finished) == 2
+                        and type(finished[0]) is int
+                        and type(finished[1]) is int
+                        and _I64_MIN <= finished[0] <= _I64_MAX
+                        and _I64_MIN <= finished[1] <= _I64_MAX
+                    ):
+                        lifecycle = new(PodLifecycle)
+                        set_start(lifecycle, finished[0])
+                        set_end(lifecycle, finished[1])
+                        append(lifecycle)
+                        continue
+                    running = item.get("Running")
+                    if type(running) is int and _I64_MIN <= running <= _I64_MAX:
+                        lifecycle = new(PodLifecycle)
+                        set_start(lifecycle, running)
+                        set_end(lifecycle, None)
+                        append(lifecycle)
+                        continue
+                append(self.lifecycle(item, f"{where}[{spec_hash_value!r}]", len(lifecycles)))
+            result[spec_hash_value] = lifecycles
         return result
 
     def lifecycle(self, item: Any, where: str, k: int) -> PodLifecycle:
@@ -496,12 +607,12 @@ class _TraceDecoder:
         if type(item) is dict and len(item) == 1:
             ((variant, payload),) = item.items()
             if variant == "Running":
-                return PodLifecycle(self.i64(payload, f"{where}[{k}].Running"))
+                return _lifecycle(self.i64(payload, f"{where}[{k}].Running"), None)
             if variant == "Finished":
                 if type(payload) in (list, tuple) and len(payload) == 2:
                     start = self.i64(payload[0], f"{where}[{k}].Finished[0]")
                     end = self.i64(payload[1], f"{where}[{k}].Finished[1]")
-                    return PodLifecycle(start, end)
+                    return _lifecycle(start, end)
                 self.fail(f"{where}[{k}].Finished", "expected [start, end]")
         self.fail(
             f"{where}[{k}]",

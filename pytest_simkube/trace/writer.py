@@ -10,6 +10,7 @@ the same values, so reading an unchanged v2 file and writing it back is byte-ide
 from __future__ import annotations
 
 import os
+import struct
 from typing import Any, Literal
 
 import msgpack
@@ -23,6 +24,7 @@ from pytest_simkube.trace.model import (
     TracerConfig,
     TrackedObjectConfig,
 )
+from pytest_simkube.trace.reader import gc_paused
 
 TraceFormat = Literal["msgpack", "json"]
 FORMATS: tuple[TraceFormat, ...] = ("msgpack", "json")
@@ -62,26 +64,105 @@ def lifecycle_to_raw(lifecycle: PodLifecycle) -> Any:
     return {"Finished": [lifecycle.start, lifecycle.end]}
 
 
+def lifecycles_to_raw(lifecycles: list[PodLifecycle]) -> list[Any]:
+    """``lifecycle_to_raw`` over a list, inlined: traces hold one lifecycle per pod."""
+    return [
+        "Empty"
+        if lc.start is None
+        else {"Running": lc.start}
+        if lc.end is None
+        else {"Finished": [lc.start, lc.end]}
+        for lc in lifecycles
+    ]
+
+
 def trace_to_raw(trace: Trace) -> dict[str, Any]:
     """The v2 top-level map, ready for msgpack (lifecycle keys are tuples)."""
     return {
         "version": CURRENT_FORMAT_VERSION,
         "config": config_to_raw(trace.config),
-        "events": [event_to_raw(event) for event in trace.events],
+        "events": [
+            {"ts": event.ts, "applied_objs": event.applied_objs, "deleted_objs": event.deleted_objs}
+            for event in trace.events
+        ],
         "index": trace.index,
         "pod_lifecycles": {
-            (owner[0], owner[1]): {
-                spec_hash: [lifecycle_to_raw(lc) for lc in lifecycles]
-                for spec_hash, lifecycles in by_hash.items()
-            }
+            (owner[0], owner[1]): {spec_hash: lifecycles_to_raw(lcs) for spec_hash, lcs in by_hash.items()}
             for owner, by_hash in trace.pod_lifecycles.items()
         },
     }
 
 
+_FINISHED_PREFIX = msgpack.packb({"Finished": [0, 0]})[:-2]  # fixmap(1), "Finished", fixarray(2)
+_RUNNING_PREFIX = msgpack.packb({"Running": 0})[:-1]  # fixmap(1), "Running"
+_EMPTY = msgpack.packb("Empty")
+_TWO_U32 = struct.Struct(">BIBI")
+_ONE_U32 = struct.Struct(">BI")
+
+
+def _pack_int(value: int, packer: msgpack.Packer) -> bytes:
+    # Unix-second timestamps are uint32 (0xce) in the smallest-int encoding rmp and msgpack share.
+    if 65536 <= value <= 0xFFFF_FFFF:
+        return _ONE_U32.pack(0xCE, value)
+    return packer.pack(value)
+
+
+def _pack_lifecycles(lifecycles: list[PodLifecycle], packer: msgpack.Packer) -> bytes:
+    """One array of lifecycles as msgpack, byte-identical to packing ``lifecycles_to_raw``.
+
+    A trace holds one lifecycle per pod, so this is written straight to bytes instead of
+    building a throw-away dict per pod for msgpack to walk.
+    """
+    pack = packer.pack
+    parts = [packer.pack_array_header(len(lifecycles))]
+    append = parts.append
+    for lc in lifecycles:
+        start, end = lc.start, lc.end
+        if start is None:
+            append(_EMPTY)
+        elif end is None:
+            append(_RUNNING_PREFIX + _pack_int(start, packer))
+        elif 65536 <= start <= 0xFFFF_FFFF and 65536 <= end <= 0xFFFF_FFFF:
+            append(_FINISHED_PREFIX + _TWO_U32.pack(0xCE, start, 0xCE, end))
+        else:
+            append(_FINISHED_PREFIX + pack(start) + pack(end))
+    return b"".join(parts)
+
+
 def dumps_trace(trace: Trace) -> bytes:
-    """The trace as SimKube v2 msgpack bytes (older layouts are upgraded to v2)."""
-    return msgpack.packb(trace_to_raw(trace), use_bin_type=True)
+    """The trace as SimKube v2 msgpack bytes (older layouts are upgraded to v2).
+
+    Equal to ``msgpack.packb(trace_to_raw(trace))``; everything but the lifecycles is
+    packed by msgpack itself.
+    """
+    packer = msgpack.Packer(use_bin_type=True, autoreset=True)
+    pack = packer.pack
+    with gc_paused():
+        parts = [
+            packer.pack_map_header(5),
+            pack("version"),
+            pack(CURRENT_FORMAT_VERSION),
+            pack("config"),
+            pack(config_to_raw(trace.config)),
+            pack("events"),
+            pack(
+                [
+                    {"ts": event.ts, "applied_objs": event.applied_objs, "deleted_objs": event.deleted_objs}
+                    for event in trace.events
+                ]
+            ),
+            pack("index"),
+            pack(trace.index),
+            pack("pod_lifecycles"),
+            packer.pack_map_header(len(trace.pod_lifecycles)),
+        ]
+        for owner, by_hash in trace.pod_lifecycles.items():
+            parts.append(pack((owner[0], owner[1])))
+            parts.append(packer.pack_map_header(len(by_hash)))
+            for spec_hash, lifecycles in by_hash.items():
+                parts.append(pack(spec_hash))
+                parts.append(_pack_lifecycles(lifecycles, packer))
+        return b"".join(parts)
 
 
 def format_for_path(path: str | os.PathLike[str]) -> TraceFormat:
