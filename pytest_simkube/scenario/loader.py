@@ -15,6 +15,7 @@ from typing import Any
 from pytest_simkube.config.autoscaler import parse_autoscaler_options
 from pytest_simkube.errors import ScenarioError
 from pytest_simkube.expect.parser import parse_expectations
+from pytest_simkube.scenario.config_files import ConfigFiles, WorkingTreeFiles
 from pytest_simkube.scenario.model import (
     DEFAULT_PROVISION_DELAY_SECONDS,
     ClusterSpec,
@@ -23,8 +24,8 @@ from pytest_simkube.scenario.model import (
     Scenario,
 )
 from pytest_simkube.scenario.nodes import group_name, parse_static_nodes, parse_template
-from pytest_simkube.scenario.patches import Patch, load_patch_file, parse_patch
-from pytest_simkube.scenario.scheduler_config import resolve_file, resolve_scheduler_config
+from pytest_simkube.scenario.patches import Patch, parse_patch, parse_patch_text
+from pytest_simkube.scenario.scheduler_config import resolve_scheduler_config
 from pytest_simkube.scenario.yamldoc import Reader, child_path, parse_yaml_documents
 
 SCENARIO_SUFFIX = ".simkube.yaml"
@@ -61,13 +62,13 @@ def parse_scenario(text: str, path: str | Path) -> Scenario:
     data, lines = documents[0]
     reader = Reader(source, lines, ScenarioError)
     top = reader.mapping(data, "", TOP_LEVEL_KEYS, required=("trace",), what="scenario mapping")
-    base_dir = file.resolve().parent
+    files = WorkingTreeFiles(file.resolve().parent)
 
     name = _scenario_name(reader, top.get("name"), file)
     description = None
     if top.get("description") is not None:
         description = reader.string(top["description"], "description")
-    trace_path = resolve_file(reader, top["trace"], "trace", base_dir, what="trace")
+    trace_path = files.resolve(reader, top["trace"], "trace", what="trace")
     duration = top.get("duration")
     duration_seconds = None
     if duration is not None:
@@ -76,7 +77,7 @@ def parse_scenario(text: str, path: str | Path) -> Scenario:
             raise reader.fail("duration", "must be positive")
     seed = reader.integer(top.get("seed", 0), "seed", minimum=0)
     cluster = _cluster(reader, top.get("cluster"))
-    config = _config(reader, top.get("config"), base_dir)
+    config = resolve_config(reader, top.get("config"), files)
     expectations = parse_expectations(reader.sequence(top.get("expect"), "expect"), source, "expect", lines)
     return Scenario(name=name, path=file, trace_path=trace_path, duration_seconds=duration_seconds, seed=seed,
                     cluster=cluster, config=config, expectations=expectations, description=description)
@@ -153,11 +154,12 @@ def _node_group(reader: Reader, value: Any, path: str) -> NodeGroupSpec:
                          price_per_hour=price, provision_delay_seconds=delay, zones=zones)
 
 
-def _config(reader: Reader, value: Any, base_dir: Path) -> ProposedConfig:
+def resolve_config(reader: Reader, value: Any, files: ConfigFiles) -> ProposedConfig:
+    """The ``config`` section: scheduler, autoscaler and patches, reading files through ``files``."""
     data = reader.mapping(value, "config", CONFIG_KEYS,
                           what="config mapping (scheduler, autoscaler, patches)")
     scheduler, scheduler_path = resolve_scheduler_config(reader, data.get("scheduler"), "config.scheduler",
-                                                         base_dir)
+                                                         files)
     autoscaler = parse_autoscaler_options(data.get("autoscaler"), reader.source, "config.autoscaler",
                                           lines=reader.lines)
     patches: list[Patch] = []
@@ -166,6 +168,7 @@ def _config(reader: Reader, value: Any, base_dir: Path) -> ProposedConfig:
         if isinstance(item, dict):
             patches.append(parse_patch(reader, item, item_path, where=reader.where(item_path), path=None))
         else:
-            patches.extend(load_patch_file(resolve_file(reader, item, item_path, base_dir, what="patch")))
+            patch_file = files.resolve(reader, item, item_path, what="patch")
+            patches.extend(parse_patch_text(files.read_text(patch_file), files.label(patch_file), patch_file))
     return ProposedConfig(scheduler=scheduler, scheduler_path=scheduler_path, autoscaler=autoscaler,
                           patches=patches)

@@ -65,11 +65,15 @@ class Patch:
 
 def load_patch_file(path: Path) -> list[Patch]:
     """Every patch document in ``path`` (``---`` separated)."""
-    source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(source, None, f"cannot read patch file: {exc.strerror or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read patch file: {exc}") from None
+    return parse_patch_text(text, str(path), path)
+
+
+def parse_patch_text(text: str, source: str, path: Path | None) -> list[Patch]:
+    """Every patch document in ``text``; ``source`` names it in errors, ``path`` is recorded."""
     documents = parse_yaml_documents(text, source, ConfigError)
     patches = []
     for index, (value, lines) in enumerate(documents):

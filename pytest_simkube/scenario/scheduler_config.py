@@ -11,19 +11,24 @@ from pathlib import Path
 from typing import Any
 
 from pytest_simkube.errors import ConfigError
+from pytest_simkube.scenario.config_files import ConfigFiles
 from pytest_simkube.scenario.yamldoc import Reader, child_path
 
 
 def resolve_scheduler_config(reader: Reader, value: Any, path: str,
-                             base_dir: Path) -> tuple[Any, Path | None]:
+                             files: ConfigFiles) -> tuple[Any, Path | None]:
     """``(SchedulerConfiguration | None, file path | None)`` for a scenario's ``config.scheduler``."""
-    from pytest_simkube.config.scheduler import load_scheduler_config, parse_scheduler_config
+    from pytest_simkube.config.scheduler import parse_scheduler_config, parse_scheduler_config_text
 
     if value is None:
         return None, None
     if isinstance(value, str):
-        file = resolve_file(reader, value, path, base_dir, what="scheduler configuration")
-        return load_scheduler_config(file), file
+        file = files.resolve(reader, value, path, what="scheduler configuration")
+        try:
+            text = files.read_text(file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(files.label(file), None, f"cannot read file: {exc}") from None
+        return parse_scheduler_config_text(text, files.label(file)), file
     if isinstance(value, dict):
         try:
             return parse_scheduler_config(value, reader.source), None
@@ -31,19 +36,3 @@ def resolve_scheduler_config(reader: Reader, value: Any, path: str,
             inner = child_path(path, exc.where) if exc.where else path
             raise ConfigError(reader.source, reader.where(inner), exc.message) from None
     raise reader.fail(path, "expected a path to a KubeSchedulerConfiguration file or an inline mapping")
-
-
-def resolve_file(reader: Reader, value: Any, path: str, base_dir: Path, *, what: str) -> Path:
-    """``value`` resolved against the scenario's folder; it must be a readable file."""
-    text = reader.string(value, path)
-    file = (base_dir / text).resolve() if not Path(text).is_absolute() else Path(text)
-    if not file.exists():
-        raise reader.fail(path, f"{what} file {text!r} not found (looked at {file})")
-    if not file.is_file():
-        raise reader.fail(path, f"{what} path {text!r} is not a file ({file})")
-    try:
-        with file.open("rb") as handle:
-            handle.read(1)
-    except OSError as exc:
-        raise reader.fail(path, f"cannot read {what} file {text!r}: {exc.strerror or exc}") from None
-    return file
