@@ -31,7 +31,7 @@ existing pods that carry terms themselves are visited one by one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,10 +153,24 @@ class _ScoreState:
     """Topology keys with an entry (``len(topologyScore) > 0`` decides Skip and NormalizeScore)."""
 
 
+def _namespace_fingerprint(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
+                           namespace_labels: NamespaceLabels) -> Hashable:
+    """What the terms' namespaceSelectors saw: the labels of every namespace that has pods.
+
+    Part of the cache key of a count array, so changed namespace labels (or another handle's
+    view of them) never reuse counts computed under different labels.  Terms without a
+    label-dependent namespaceSelector (the common case) need no fingerprint.
+    """
+    if all(t.namespace_selector.matches_nothing or t.namespace_selector.is_empty() for t in terms):
+        return None
+    return frozenset((ns, frozenset(namespace_labels(ns).items()))
+                     for ns in pod_match_index(snapshot).namespaces)
+
+
 def _term_counts(snapshot: Snapshot, term: AffinityTerm, namespace_labels: NamespaceLabels) -> np.ndarray:
     """Per slot: existing pods the (incoming pod's) term selects."""
-    return pod_match_index(snapshot).counts(
-        (NAME, "term", term), lambda p: term.matches(p, namespace_labels))
+    key = (NAME, "term", term, _namespace_fingerprint(snapshot, (term,), namespace_labels))
+    return pod_match_index(snapshot).counts(key, lambda p: term.matches(p, namespace_labels))
 
 
 def _all_terms_counts(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
@@ -164,8 +178,8 @@ def _all_terms_counts(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
     """Per slot: existing pods matching *all* of the terms (``podMatchesAllAffinityTerms``)."""
     if len(terms) == 1:
         return _term_counts(snapshot, terms[0], namespace_labels)
-    return pod_match_index(snapshot).counts(
-        (NAME, "all", terms), lambda p: pod_matches_all_terms(terms, p, namespace_labels))
+    key = (NAME, "all", terms, _namespace_fingerprint(snapshot, terms, namespace_labels))
+    return pod_match_index(snapshot).counts(key, lambda p: pod_matches_all_terms(terms, p, namespace_labels))
 
 
 class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, ScorePlugin):

@@ -18,7 +18,7 @@ kept in a bounded LRU so short-lived selectors do not accumulate.
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 
 import numpy as np
@@ -41,10 +41,13 @@ class PodMatchIndex:
         self._counters: OrderedDict[Hashable, tuple[PodPredicate, np.ndarray]] = OrderedDict()
         self.with_affinity: dict[int, dict[str, PodInfo]] = {}
         self.with_required_anti_affinity: dict[int, dict[str, PodInfo]] = {}
+        self.namespaces: Counter[str] = Counter()
+        """Pods per namespace, so callers can fingerprint the namespaces that exist."""
         for pod in snapshot.pods.values():
             slot = snapshot.slot_of(pod.node_name)
             if slot is not None:
                 self._track_affinity(pod, slot, add=True)
+            self.namespaces[pod.namespace] += 1
         snapshot.subscribe(self)
 
     # --- queries --------------------------------------------------------------------------
@@ -97,10 +100,14 @@ class PodMatchIndex:
     def on_pod_added(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None:
         self._update(pod, slot, 1)
         self._track_affinity(pod, slot, add=True)
+        self.namespaces[pod.namespace] += 1
 
     def on_pod_removed(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None:
         self._update(pod, slot, -1)
         self._track_affinity(pod, slot, add=False)
+        self.namespaces[pod.namespace] -= 1
+        if self.namespaces[pod.namespace] <= 0:
+            del self.namespaces[pod.namespace]
 
     def _update(self, pod: PodInfo, slot: int, delta: int) -> None:
         for key, (predicate, counts) in list(self._counters.items()):
