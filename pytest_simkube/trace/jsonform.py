@@ -75,7 +75,7 @@ def trace_from_json(text: str, source: str = "<json>") -> Trace:
 
 def trace_from_json_bytes(data: bytes, source: str = "<json>") -> Trace:
     try:
-        text = data.decode("utf-8")
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TraceError(source, f"byte {exc.start}", "invalid JSON: not valid UTF-8") from None
     return trace_from_json(text, source)

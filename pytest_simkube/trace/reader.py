@@ -101,7 +101,12 @@ def _lifecycle(start: int, end: int | None) -> PodLifecycle:
 
 
 def read_trace(path: str | os.PathLike[str]) -> Trace:
-    """Read a trace file: msgpack in any supported layout, or the JSON form."""
+    """Read a trace file: msgpack in any supported layout, or the JSON form.
+
+    The content decides (a JSON document starts with ``{``, a trace in msgpack with a map
+    or array header); a ``.json`` suffix sends anything else to the JSON parser too, so a
+    broken JSON file gets a JSON error message rather than a msgpack one.
+    """
     source = os.fspath(path)
     try:
         data = Path(source).read_bytes()
@@ -111,7 +116,7 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
         raise TraceError(source, None, "is a directory, not a trace file") from None
     except OSError as exc:
         raise TraceError(source, None, f"cannot read: {exc.strerror or exc}") from None
-    if source.endswith(".json"):
+    if source.endswith(".json") and data and not _starts_like_msgpack_trace(data):
         from pytest_simkube.trace.jsonform import trace_from_json_bytes
 
         return trace_from_json_bytes(data, source)
@@ -125,13 +130,21 @@ def loads_trace(data: bytes, source: str = "<bytes>") -> Trace:
     data = bytes(data)
     if not data:
         raise TraceError(source, None, "empty file: expected a msgpack trace")
-    # '{' and JSON whitespace are positive fixints in msgpack, never a valid trace start.
-    if data.lstrip(b" \t\r\n")[:1] == b"{":
+    # '{', a UTF-8 BOM and JSON whitespace are all single-byte ints in msgpack, never a trace start.
+    if data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")[:1] == b"{":
         from pytest_simkube.trace.jsonform import trace_from_json_bytes
 
         return trace_from_json_bytes(data, source)
     with gc_paused():
         return _TraceDecoder(source).decode_msgpack(data)
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _starts_like_msgpack_trace(data: bytes) -> bool:
+    first = data[0]
+    return 0x80 <= first <= 0x9F or first in (0xDC, 0xDD, 0xDE, 0xDF)
 
 
 def _type_name(value: Any) -> str:

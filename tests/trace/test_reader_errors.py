@@ -232,3 +232,16 @@ def test_json_form_faults(text: str, expected: str) -> None:
         trace_from_json(text, "t.json")
     assert str(info.value).startswith("t.json: ")
     assert expected in str(info.value)
+
+
+def test_json_suffix_and_content_decide_the_parser(tmp_path: Path) -> None:
+    msgpack_named_json = tmp_path / "really-msgpack.json"
+    msgpack_named_json.write_bytes(require_reference(SIMKUBE_TRACES / "cronjob.sktrace").read_bytes())
+    assert read_trace(msgpack_named_json).index
+    broken_json = tmp_path / "broken.json"
+    broken_json.write_text('["not", "an", "object"]')
+    with pytest.raises(TraceError, match="expected a JSON object at the top level"):
+        read_trace(broken_json)
+    with_bom = tmp_path / "bom.trace"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + (SIMKUBE_TRACES / "trace-fixture.json").read_bytes())
+    assert read_trace(with_bom).events
