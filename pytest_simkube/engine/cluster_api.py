@@ -1,0 +1,148 @@
+"""The cluster as an autoscaler sees it: the engine's API for ``engine/autoscaler/``.
+
+cluster-autoscaler talks to the API server (pods, nodes, PDBs) and to a cloud provider
+(node groups, target sizes, deleting instances). :class:`ClusterAPI` offers both halves over
+the embedded engine, in virtual time, and records the autoscaler's decisions (ScaleUp,
+ScaleDown) in the RunRecord. Everything here is read-only except the methods that say
+otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from pytest_simkube.engine.context import EngineContext
+from pytest_simkube.engine.controllers.base import int_or_percent
+from pytest_simkube.engine.nodes import NodeGroupState
+from pytest_simkube.engine.objects import KubeObject, Node, Pod, match_label_selector
+from pytest_simkube.engine.scheduling import Decision
+from pytest_simkube.runrecord import ScaleDown, ScaleUp
+
+
+def _labels(pod: Pod) -> dict[str, str]:
+    return (pod.manifest.get("metadata") or {}).get("labels") or {}
+
+
+class ClusterAPI:
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+
+    # -- time and randomness ------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Virtual seconds since the replay started."""
+        return self._ctx.sim.now
+
+    def rng(self, component: str) -> np.random.Generator:
+        """A seeded generator of the component's own (e.g. for the ``random`` expander)."""
+        return self._ctx.sim.rng(component)
+
+    def every(self, interval: float, callback: Callable[[], Any], *, first: float | None = None) -> None:
+        """Run ``callback()`` every ``interval`` virtual seconds (``scanInterval``), as a
+        background timer: it never keeps a finished replay alive by itself."""
+        self._ctx.sim.every(interval, callback, first=first)
+
+    def after(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
+        self._ctx.sim.after(delay, callback, *args)
+
+    # -- pods ---------------------------------------------------------------------
+    def unschedulable_pods(self) -> list[tuple[Pod, Decision]]:
+        """Pending pods whose last scheduling cycle failed, with that cycle's reasons and
+        message, oldest first (what CA lists as ``PodScheduled=False, reason Unschedulable``)."""
+        store = self._ctx.store
+        out = []
+        for key, decision in self._ctx.scheduler.unschedulable.items():
+            pod = store.pods.get(key)
+            if pod is not None and pod.active and pod.node is None:
+                out.append((pod, decision))
+        out.sort(key=lambda item: (item[0].created_at, item[0].key))
+        return out
+
+    def pods_on_node(self, node: str) -> list[Pod]:
+        n = self._ctx.store.nodes.get(node)
+        if n is None:
+            return []
+        pods = (self._ctx.store.pods.get(k) for k in sorted(n.pods))
+        return [p for p in pods if p is not None and p.active]
+
+    def pod(self, key: str) -> Pod | None:
+        return self._ctx.store.pods.get(key)
+
+    # -- nodes and node groups ----------------------------------------------------
+    def nodes(self) -> list[Node]:
+        """All nodes, including not-yet-Ready ones (``Node.ready`` tells)."""
+        return [self._ctx.store.nodes[name] for name in sorted(self._ctx.store.nodes)]
+
+    def node(self, name: str) -> Node | None:
+        return self._ctx.store.nodes.get(name)
+
+    def node_groups(self) -> list[NodeGroupState]:
+        """Each group's spec (``min_size``, ``max_size``, ``price_per_hour``,
+        ``provision_delay_seconds``, ``template``, ``node_manifest``), its ``nodes`` and ``target``."""
+        return [self._ctx.nodes.groups[g] for g in sorted(self._ctx.nodes.groups)]
+
+    def node_group(self, name: str) -> NodeGroupState:
+        return self._ctx.nodes.groups[name]
+
+    def provision_node(self, group: str, ready_at: float) -> str:
+        """Start a node in ``group`` now (billed from now); it becomes Ready at ``ready_at``.
+        Returns the node name. Raises KeyError for an unknown group."""
+        return self._ctx.nodes.provision_node(group, ready_at)
+
+    def drain_and_remove_node(self, node: str, reason: str) -> list[str]:
+        """Evict the node's pods (recorded as ``evicted``; controllers re-create them) and
+        remove the node; returns the evicted pod keys."""
+        return self._ctx.nodes.drain_and_remove_node(node, reason)
+
+    # -- disruption budgets -------------------------------------------------------
+    def pdbs_for(self, pod: Pod) -> list[KubeObject]:
+        """PodDisruptionBudgets in the pod's namespace whose selector matches it."""
+        labels = (pod.manifest.get("metadata") or {}).get("labels") or {}
+        return [pdb for pdb in self._pdbs(pod.namespace)
+                if match_label_selector((pdb.get("spec") or {}).get("selector") or {}, labels)]
+
+    def disruptions_allowed(self, pdb: KubeObject) -> int:
+        """``status.disruptionsAllowed`` as the disruption controller computes it
+        (pkg/controller/disruption/disruption.go): healthy matching pods minus the desired
+        healthy count from ``minAvailable`` (rounded up) or ``expected - maxUnavailable``."""
+        spec = pdb.get("spec") or {}
+        ns = pdb["metadata"].get("namespace", "default")
+        selector = spec.get("selector") or {}
+        matching = [p for p in self._ctx.store.pods.values()
+                    if p.active and p.namespace == ns
+                    and match_label_selector(selector, _labels(p))]
+        expected = len(matching)
+        healthy = sum(1 for p in matching if p.ready)
+        if spec.get("maxUnavailable") is not None:
+            desired = expected - int_or_percent(spec["maxUnavailable"], expected, True, "0")
+        elif spec.get("minAvailable") is not None:
+            desired = int_or_percent(spec["minAvailable"], expected, True, "0")
+        else:
+            desired = expected
+        return max(0, healthy - max(desired, 0))
+
+    def _pdbs(self, namespace: str) -> list[KubeObject]:
+        return [o for o in self._ctx.store.list("PodDisruptionBudget")
+                if o["metadata"].get("namespace", "default") == namespace]
+
+    # -- the record ---------------------------------------------------------------
+    def record_scale_up(self, group: str, delta: int, pods: list[str]) -> None:
+        ctx = self._ctx
+        ctx.sim.emit(ScaleUp(ctx.sim.t(), group, delta, tuple(pods)))
+
+    def record_scale_down(self, node: str, reason: str) -> None:
+        ctx = self._ctx
+        ctx.sim.emit(ScaleDown(ctx.sim.t(), node, reason))
+
+    @property
+    def scheduler(self) -> Any:
+        """The engine's scheduler (a SchedulerPort), for what-if placement checks."""
+        return self._ctx.scheduler.port
+
+    @property
+    def store(self) -> Any:
+        """The object store (read-only by convention)."""
+        return self._ctx.store

@@ -1,0 +1,82 @@
+"""The discrete-event queue: callbacks ordered by (virtual time, sequence number).
+
+The sequence number makes ties deterministic (first scheduled, first run) and keeps the
+heap from ever comparing callbacks. Cancelling marks an entry dead instead of searching the
+heap (lazy deletion), so both schedule and cancel stay O(log n).
+
+*Background* events (periodic scans, retry timers) never keep a simulation alive on their
+own: :meth:`EventQueue.foreground` tells the driver whether anything but them is left.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+
+class Event:
+    """A scheduled callback; keep it to :meth:`cancel` it."""
+
+    __slots__ = ("args", "background", "callback", "cancelled", "seq", "t")
+
+    def __init__(self, t: float, seq: int, callback: Callable[..., Any], args: tuple[Any, ...],
+                 background: bool) -> None:
+        self.t = t
+        self.seq = seq
+        self.callback = callback
+        self.args = args
+        self.background = background
+        self.cancelled = False
+
+    def __lt__(self, other: Event) -> bool:
+        return (self.t, self.seq) < (other.t, other.seq)
+
+
+class EventQueue:
+    def __init__(self) -> None:
+        self._heap: list[Event] = []
+        self._seq = 0
+        self._foreground = 0
+
+    def schedule(self, t: float, callback: Callable[..., Any], *args: Any, background: bool = False) -> Event:
+        event = Event(t, self._seq, callback, args, background)
+        self._seq += 1
+        if not background:
+            self._foreground += 1
+        heapq.heappush(self._heap, event)
+        return event
+
+    def cancel(self, event: Event | None) -> None:
+        if event is None or event.cancelled:
+            return
+        event.cancelled = True
+        if not event.background:
+            self._foreground -= 1
+
+    def peek_time(self) -> float | None:
+        """Time of the next live event, or None when the queue is empty."""
+        heap = self._heap
+        while heap and heap[0].cancelled:
+            heapq.heappop(heap)
+        return heap[0].t if heap else None
+
+    def pop(self) -> Event | None:
+        heap = self._heap
+        while heap:
+            event = heapq.heappop(heap)
+            if event.cancelled:
+                continue
+            event.cancelled = True  # an event runs once; a later cancel() is a no-op
+            if not event.background:
+                self._foreground -= 1
+            return event
+        return None
+
+    @property
+    def foreground(self) -> int:
+        """Live events that are not background timers."""
+        return self._foreground
+
+    def __len__(self) -> int:
+        return sum(1 for e in self._heap if not e.cancelled)

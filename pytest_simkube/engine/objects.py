@@ -1,0 +1,206 @@
+"""The engine's live view of Pods and Nodes.
+
+API objects stay the dicts a user would ``kubectl get -o json``; :class:`Pod` and
+:class:`Node` wrap them with the few fields the engine touches on every event (phase,
+binding, summed requests) so hot paths never re-parse manifests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_simkube.kube.quantity import QuantityError, quantity_milli_value, quantity_value
+
+KubeObject = dict[str, Any]
+
+
+def pod_requests(spec: KubeObject) -> tuple[int, int]:
+    """(CPU millicores, memory bytes) the scheduler accounts for a pod.
+
+    Upstream ``resource.PodRequests`` (k8s.io/component-helpers/resource/helpers.go): the sum
+    over containers, raised to the largest init container, plus ``overhead``.
+    """
+
+    def one(container: KubeObject) -> tuple[int, int]:
+        req = ((container.get("resources") or {}).get("requests") or {})
+        return quantity_milli_value(req.get("cpu", 0)), quantity_value(req.get("memory", 0))
+
+    cpu = mem = 0
+    for c in spec.get("containers") or ():
+        a, b = one(c)
+        cpu += a
+        mem += b
+    for c in spec.get("initContainers") or ():
+        a, b = one(c)
+        cpu, mem = max(cpu, a), max(mem, b)
+    overhead = spec.get("overhead") or {}
+    cpu += quantity_milli_value(overhead.get("cpu", 0))
+    mem += quantity_value(overhead.get("memory", 0))
+    return cpu, mem
+
+
+def safe_pod_requests(spec: KubeObject) -> tuple[int, int] | str:
+    """Like :func:`pod_requests` but returns the problem as text instead of raising."""
+    try:
+        return pod_requests(spec)
+    except (QuantityError, AttributeError, TypeError) as exc:
+        return str(exc)
+
+
+@dataclass(eq=False, slots=True)
+class Pod:
+    """A pod in the store. ``key`` is ``"namespace/name"``."""
+
+    key: str
+    manifest: KubeObject
+    created_at: float
+    owner_kind: str = ""
+    owner_name: str = ""
+    cpu: int = 0
+    memory: int = 0
+    priority: int = 0
+    phase: str = "Pending"
+    node: str | None = None
+    bound_at: float | None = None
+    running_at: float | None = None
+    deleted: bool = False
+    attempts: int = 0
+    lifecycle_seq: int = 0
+    lifecycle_owner: tuple[str, str] | None = None
+    run_seconds: float | None = None
+    revision: str = ""
+    """Controller revision the pod was made from (template hash)."""
+    ordinal: int = -1
+    timers: list[Any] = field(default_factory=list)
+
+    @property
+    def namespace(self) -> str:
+        return self.key.partition("/")[0]
+
+    @property
+    def name(self) -> str:
+        return self.key.partition("/")[2]
+
+    @property
+    def owner(self) -> str:
+        return f"{self.owner_kind}/{self.namespace}/{self.owner_name}" if self.owner_kind else ""
+
+    @property
+    def active(self) -> bool:
+        """Counted by controllers: not deleted and not terminal (upstream ``IsPodActive``)."""
+        return not self.deleted and self.phase not in ("Succeeded", "Failed")
+
+    @property
+    def ready(self) -> bool:
+        return self.phase == "Running" and not self.deleted
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    name: str
+    manifest: KubeObject
+    group: str = ""
+    cpu: int = 0
+    memory: int = 0
+    max_pods: int = 110
+    ready: bool = False
+    added_at: float = 0.0
+    removing: bool = False
+    pods: set[str] = field(default_factory=set)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return (self.manifest.get("metadata") or {}).get("labels") or {}
+
+    @property
+    def taints(self) -> list[KubeObject]:
+        return (self.manifest.get("spec") or {}).get("taints") or []
+
+
+def node_allocatable(node: KubeObject) -> tuple[int, int, int]:
+    """(CPU millicores, memory bytes, pods) from ``status.allocatable``, else ``capacity``."""
+    status = node.get("status") or {}
+    alloc = status.get("allocatable") or status.get("capacity") or {}
+    return (
+        quantity_milli_value(alloc.get("cpu", 0)),
+        quantity_value(alloc.get("memory", 0)),
+        quantity_value(alloc.get("pods", 110)),
+    )
+
+
+def tolerates(tolerations: list[KubeObject], taint: KubeObject) -> bool:
+    """Upstream ``Toleration.ToleratesTaint`` (k8s.io/api/core/v1/toleration.go)."""
+    for tol in tolerations:
+        effect = tol.get("effect", "")
+        if effect and effect != taint.get("effect"):
+            continue
+        key = tol.get("key", "")
+        if key and key != taint.get("key"):
+            continue
+        op = tol.get("operator") or "Equal"
+        if op == "Exists" or (op == "Equal" and tol.get("value", "") == taint.get("value", "")):
+            return True
+    return False
+
+
+def untolerated_taint(tolerations: list[KubeObject], taints: list[KubeObject],
+                      effects: tuple[str, ...] = ("NoSchedule", "NoExecute")) -> KubeObject | None:
+    for taint in taints:
+        if taint.get("effect") in effects and not tolerates(tolerations, taint):
+            return taint
+    return None
+
+
+def match_expression(labels: dict[str, str], expr: KubeObject) -> bool:
+    """One ``NodeSelectorRequirement`` / ``LabelSelectorRequirement``."""
+    key, op = expr.get("key", ""), expr.get("operator", "")
+    values = expr.get("values") or []
+    if op == "In":
+        return key in labels and labels[key] in values
+    if op == "NotIn":
+        return key not in labels or labels[key] not in values
+    if op == "Exists":
+        return key in labels
+    if op == "DoesNotExist":
+        return key not in labels
+    if op in ("Gt", "Lt") and key in labels and values:
+        try:
+            left, right = int(labels[key]), int(values[0])
+        except ValueError:
+            return False
+        return left > right if op == "Gt" else left < right
+    return False
+
+
+def match_label_selector(selector: KubeObject | None, labels: dict[str, str]) -> bool:
+    """``metav1.LabelSelector``: matchLabels AND matchExpressions; an empty selector matches all."""
+    if not selector:
+        return True
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    return all(match_expression(labels, e) for e in selector.get("matchExpressions") or ())
+
+
+def node_matches_pod(node_name: str, node_labels: dict[str, str], spec: KubeObject) -> bool:
+    """nodeSelector and required node affinity (upstream ``nodeaffinity.GetRequiredNodeAffinity``)."""
+    for key, value in (spec.get("nodeSelector") or {}).items():
+        if node_labels.get(key) != value:
+            return False
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    terms = required.get("nodeSelectorTerms")
+    if not terms:
+        return True
+    fields = {"metadata.name": node_name}
+    for term in terms:
+        exprs = term.get("matchExpressions") or []
+        field_exprs = term.get("matchFields") or []
+        if not exprs and not field_exprs:
+            continue
+        if all(match_expression(node_labels, e) for e in exprs) and all(
+            match_expression(fields, e) for e in field_exprs
+        ):
+            return True
+    return False

@@ -1,0 +1,74 @@
+"""The object store: API objects keyed like the API server keys them, plus watches.
+
+Workload objects (Deployments, ReplicaSets, Jobs, ...) are stored as dicts under
+``kind -> "namespace/name"``; Pods and Nodes as :class:`~pytest_simkube.engine.objects.Pod`
+and :class:`~pytest_simkube.engine.objects.Node` because every event touches them. Pods are
+also indexed by controlling owner so a controller finds its pods in O(its pods).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from pytest_simkube.engine.objects import KubeObject, Node, Pod
+
+Watcher = Callable[[str, str, KubeObject | None], None]
+"""``watcher(verb, key, obj)`` with verb ``added``/``updated``/``deleted``."""
+
+
+def object_key(obj: KubeObject) -> str:
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace")
+    return f"{ns}/{meta.get('name', '')}" if ns else meta.get("name", "")
+
+
+class ObjectStore:
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[str, KubeObject]] = defaultdict(dict)
+        self.pods: dict[str, Pod] = {}
+        self.nodes: dict[str, Node] = {}
+        self._by_owner: dict[tuple[str, str], dict[str, Pod]] = defaultdict(dict)
+        self._watchers: dict[str, list[Watcher]] = defaultdict(list)
+
+    # -- generic objects ----------------------------------------------------------
+    def watch(self, kind: str, watcher: Watcher) -> None:
+        self._watchers[kind].append(watcher)
+
+    def get(self, kind: str, key: str) -> KubeObject | None:
+        return self.objects[kind].get(key)
+
+    def list(self, kind: str) -> list[KubeObject]:
+        return list(self.objects[kind].values())
+
+    def put(self, kind: str, obj: KubeObject) -> str:
+        key = object_key(obj)
+        verb = "updated" if key in self.objects[kind] else "added"
+        self.objects[kind][key] = obj
+        for watcher in self._watchers[kind]:
+            watcher(verb, key, obj)
+        return key
+
+    def remove(self, kind: str, key: str) -> KubeObject | None:
+        obj = self.objects[kind].pop(key, None)
+        if obj is not None:
+            for watcher in self._watchers[kind]:
+                watcher("deleted", key, obj)
+        return obj
+
+    # -- pods ---------------------------------------------------------------------
+    def add_pod(self, pod: Pod) -> None:
+        self.pods[pod.key] = pod
+        if pod.owner_kind:
+            self._by_owner[(pod.owner_kind, f"{pod.namespace}/{pod.owner_name}")][pod.key] = pod
+
+    def drop_pod(self, pod: Pod) -> None:
+        self.pods.pop(pod.key, None)
+        if pod.owner_kind:
+            owned = self._by_owner.get((pod.owner_kind, f"{pod.namespace}/{pod.owner_name}"))
+            if owned is not None:
+                owned.pop(pod.key, None)
+
+    def pods_of(self, owner_kind: str, owner_key: str) -> list[Pod]:
+        """Pods whose controlling owner is ``owner_kind`` ``owner_key``, in creation order."""
+        return list(self._by_owner.get((owner_kind, owner_key), {}).values())
