@@ -25,6 +25,7 @@ from pytest_simkube.trace.synth.distributions import (
 )
 from pytest_simkube.trace.synth.values import (
     Pattern,
+    check_dns_label,
     check_labels,
     check_namespace,
     check_object_name,
@@ -292,14 +293,20 @@ def _workload(node: SpecNode, index: int, context: _Context) -> WorkloadGroup:
     if "replicas" in fields:
         group["replicas"] = _replicas(fields["replicas"], context, group.get("created_at", 0))
     if "arrivals" in fields:
+        for key in ("createdAt", "deletedAt"):
+            if key in fields:
+                raise fields[key].error(f"{key} applies to single pods; with 'arrivals' use "
+                                        f"arrivals.from / arrivals.until")
         group["arrivals"], group["arrival_window"] = _arrivals(fields["arrivals"], context)
     if "schedule" in fields:
         group["schedule"] = fields["schedule"].parsed(parse_cron, "schedule")
     if "concurrencyPolicy" in fields:
         group["concurrency_policy"] = fields["concurrencyPolicy"].choice(("Allow", "Forbid", "Replace"))
-    for key, attribute in (("parallelism", "parallelism"), ("completions", "completions")):
+    for key in ("parallelism", "completions"):
         if key in fields:
-            group[attribute] = _int_choice(fields[key])
+            group[key] = _int_choice(fields[key])
+            if kind == "CronJob" and len(group[key].values) > 1:
+                raise fields[key].error("a CronJob's job template has one value; give a number, not a list")
     if "runtime" in fields:
         group["runtime"] = _runtime(fields["runtime"])
     if "ttlAfterFinished" in fields:
@@ -462,7 +469,8 @@ def _pod_template(node: SpecNode, context: _Context) -> PodTemplate:
         template["image"] = fields["image"].string()
     if "containerName" in fields:
         template["container_name"] = fields["containerName"].string()
-        fields["containerName"].verify(lambda: check_namespace(template["container_name"]), "container name")
+        fields["containerName"].verify(
+            lambda: check_dns_label(template["container_name"], "container name"), "container name")
     if "command" in fields:
         template["command"] = tuple(
             item.string(allow_empty=True) for item in fields["command"].sequence(min_items=1))

@@ -138,11 +138,17 @@ def check_object_name(name: str, *, max_length: int, what: str) -> None:
                          f"and must start and end with an alphanumeric character")
 
 
-def check_namespace(name: str) -> str:
+def check_dns_label(name: str, what: str) -> str:
     if len(name) > 63 or not _DNS1123_LABEL.match(name):
-        raise ValueError(f"namespace {name!r} must be a DNS-1123 label (lower case alphanumeric or '-', "
+        raise ValueError(f"{what} {name!r} must be a DNS-1123 label (lower case alphanumeric or '-', "
                          f"at most 63 characters)")
     return name
+
+
+def check_namespace(name: Any) -> str:
+    if not isinstance(name, str):
+        raise ValueError(f"expected a string, got {type(name).__name__}")
+    return check_dns_label(name, "namespace")
 
 
 def check_labels(labels: Mapping[str, str]) -> None:

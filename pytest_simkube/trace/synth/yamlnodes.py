@@ -93,30 +93,32 @@ class SpecNode:
         """
         if not self.is_mapping:
             raise self.error(f"expected a mapping, got {self.kind_name()}")
-        node = self.node
-        own_keys = {id(key) for key, _ in node.value}
-        _CONSTRUCTOR.flatten_mapping(node)  # resolve YAML merge keys (<<); merged pairs come first
         entries: dict[str, SpecNode] = {}
-        merged: set[str] = set()
+        key_nodes: dict[str, yaml.Node] = {}
         allowed_set = None if allowed is None else tuple(allowed)
-        for key_node, value_node in node.value:
+        explicit, merged = _resolve_merge_keys(self)
+        for key_node, value_node in explicit:
             key_spec = SpecNode(key_node, self.path, self.source)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 raise key_spec.error(f"mapping keys must be strings, got {key_spec.kind_name()}")
             key = key_node.value
-            if key in entries and key not in merged:
+            if key in entries:
                 raise self.child(key_node, key).error(
                     f"duplicate key {key!r} (first given on line {entries[key].line})")
-            if allowed_set is not None and key not in allowed_set:
-                hint = difflib.get_close_matches(key, allowed_set, n=1)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise self.child(key_node, key).error(
-                    f"unknown key {key!r}{suggestion} (allowed: {', '.join(sorted(allowed_set))})")
             entries[key] = self.child(value_node, key)
-            if id(key_node) in own_keys:
-                merged.discard(key)
-            else:
-                merged.add(key)  # a key given explicitly later overrides a merged one
+            key_nodes[key] = key_node
+        for key_node, value_node in merged:
+            # YAML merge keys (<<): explicit keys win, then earlier merge sources.
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in entries:
+                entries[key_node.value] = self.child(value_node, key_node.value)
+                key_nodes[key_node.value] = key_node
+        if allowed_set is not None:
+            for key in entries:
+                if key not in allowed_set:
+                    hint = difflib.get_close_matches(key, allowed_set, n=1)
+                    suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                    raise self.child(key_nodes[key], key).error(
+                        f"unknown key {key!r}{suggestion} (allowed: {', '.join(sorted(allowed_set))})")
         for key in required:
             if key not in entries:
                 raise self.error(f"missing required key {key!r}")
@@ -224,4 +226,30 @@ def _check_range(node: SpecNode, value: float, minimum: float | None, maximum: f
 
 
 _CONSTRUCTOR = SafeConstructor()
-"""Builds scalar values and flattens merge keys; holds no state that matters between calls."""
+"""Builds scalar values; holds no state that matters between calls."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+Pairs = list[tuple[yaml.Node, yaml.Node]]
+
+
+def _resolve_merge_keys(spec: SpecNode) -> tuple[Pairs, Pairs]:
+    """Split a mapping into its own pairs and the pairs merged in with ``<<: *anchor``.
+
+    Unlike PyYAML's ``flatten_mapping`` this leaves the node graph untouched, so a mapping
+    can be read more than once and an anchor reused by several workloads.
+    """
+    explicit: Pairs = []
+    merged: Pairs = []
+    for key_node, value_node in spec.node.value:
+        if key_node.tag != _MERGE_TAG:
+            explicit.append((key_node, value_node))
+            continue
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise SpecNode(source, spec.path, spec.source).error("'<<' merges only mappings")
+            inner = SpecNode(source, spec.path, spec.source)
+            source_explicit, source_merged = _resolve_merge_keys(inner)
+            merged.extend(source_explicit + source_merged)
+    return explicit, merged
