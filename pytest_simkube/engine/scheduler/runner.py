@@ -32,6 +32,10 @@ from pytest_simkube.engine.scheduler.snapshot import SnapshotError
 from pytest_simkube.errors import ScenarioError
 from pytest_simkube.kube.pods import PodParseError, parse_pod
 
+SETTLE_SECONDS = 0.4
+"""Virtual time between a pod's arrival settling and the next arrival (the quiet period the
+reference harness waits for, plus API latency)."""
+
 INPUT_FIELDS = ("nodes", "pods", "config", "mode", "runs", "backoffSeconds", "pdbs", "namespaces")
 
 
@@ -156,6 +160,7 @@ def run_case(
     seed: int = 0,
     source: str = "<input>",
     tie_breaker: TieBreaker | None = None,
+    settle_seconds: float = SETTLE_SECONDS,
 ) -> dict[str, Any]:
     """Run a run-form scheduling case and return its ``result`` (see the module docstring).
 
@@ -227,7 +232,7 @@ def run_case(
         if scheduler.add_pod(info, now) is None:
             record.after_own_arrival = {"status": "pending"}
             continue
-        now = _settle(scheduler, now, rec)
+        now = _settle(scheduler, now, rec) + settle_seconds
         record.after_own_arrival = {"status": record.status}
         if record.status == "bound":
             record.after_own_arrival["node"] = record.node
