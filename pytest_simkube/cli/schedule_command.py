@@ -61,7 +61,7 @@ def _run_form(cluster: Any, config_file: Path | None, seed: int) -> dict[str, An
         data = {"nodes": cluster.nodes, "pods": [p.raw for p in cluster.bound + cluster.pending]}
     if config_file is not None:
         data["config"] = config_file.read_text(encoding="utf-8")
-    return run_case(data, seed)
+    return run_case(data, seed, source=cluster.source)
 
 
 _SHORT = {"NodeResourcesBalancedAllocation": "BalancedAlloc", "NodeResourcesFit": "ResourcesFit",
@@ -135,7 +135,8 @@ def _render_run_table(result: dict[str, Any]) -> None:
     for column in ("pod", "status", "node", "message"):
         table.add_column(column)
     for pod in result.get("pods", []):
-        table.add_row(str(pod.get("pod") or pod.get("name")), str(pod.get("status")),
+        key = f"{pod['namespace']}/{pod['name']}" if pod.get("namespace") else str(pod.get("name"))
+        table.add_row(key, str(pod.get("status")),
                       str(pod.get("node") or ""), str(pod.get("message") or ""))
     console.print(table)
 

@@ -93,7 +93,7 @@ class Status:
 
     @classmethod
     def skip(cls, plugin: str = "") -> Status:
-        return cls(Code.SKIP, (), plugin)
+        return _SKIP if not plugin else cls(Code.SKIP, (), plugin)
 
     def is_success(self) -> bool:
         return self.code is Code.SUCCESS
@@ -114,6 +114,7 @@ class Status:
 
 
 SUCCESS = Status()
+_SKIP = Status(Code.SKIP)
 
 
 class CycleState:
@@ -249,10 +250,12 @@ class FilterVerdicts:
 
     index: np.ndarray
     statuses: list[Status] = field(default_factory=lambda: [SUCCESS])
+    none_failed: bool = False
+    """True when it is known without looking at ``index`` that every candidate passed."""
 
     @classmethod
     def all_pass(cls, count: int) -> FilterVerdicts:
-        return cls(np.zeros(count, dtype=np.int32))
+        return cls(np.zeros(count, dtype=np.int32), [SUCCESS], True)
 
     @classmethod
     def from_mask(cls, passed: np.ndarray, failure: Status) -> FilterVerdicts:
@@ -339,6 +342,7 @@ class ScorePlugin(Plugin):
 
     def normalize_scores(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray,
                          scores: np.ndarray) -> np.ndarray:
+        """Return a new array (or ``scores`` itself when unchanged); never modify ``scores``."""
         return scores
 
 
@@ -493,18 +497,23 @@ class Framework:
         """
         passed = np.ones(len(slots), dtype=bool)
         statuses: list[Status | None] = [None] * len(slots)
+        alive = np.arange(len(slots))
+        candidates = slots
         for plugin in self.active_filter_plugins(state):
-            alive = np.flatnonzero(passed)
             if alive.size == 0:
                 break
-            verdicts = plugin.filter_many(state, pod, snapshot, slots[alive])  # type: ignore[attr-defined]
-            failed = np.flatnonzero(verdicts.index != 0)
+            verdicts = plugin.filter_many(state, pod, snapshot, candidates)  # type: ignore[attr-defined]
+            if verdicts.none_failed:
+                continue
+            failed = np.flatnonzero(verdicts.index)
             if failed.size == 0:
                 continue
             named = [s.with_plugin(plugin.name) for s in verdicts.statuses]
             for i in failed.tolist():
                 statuses[int(alive[i])] = named[int(verdicts.index[i])]
             passed[alive[failed]] = False
+            alive = np.flatnonzero(passed)
+            candidates = slots[alive]
         return passed, statuses
 
     def run_filter_plugins_on_node(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int
@@ -578,8 +587,10 @@ class Framework:
         for plugin in self.active_score_plugins(state):
             raw = np.asarray(plugin.score_many(state, pod, snapshot, slots), dtype=np.int64)  # type: ignore[attr-defined]
             normalized = np.asarray(
-                plugin.normalize_scores(state, pod, snapshot, slots, raw.copy()),  # type: ignore[attr-defined]
+                plugin.normalize_scores(state, pod, snapshot, slots, raw),  # type: ignore[attr-defined]
                 dtype=np.int64)
+            if normalized is raw:
+                normalized = raw.copy()
             if normalized.size and (normalized.min() < MIN_NODE_SCORE or normalized.max() > MAX_NODE_SCORE):
                 raise FrameworkError(f"plugin {plugin.name} returned a score outside [0, 100]")
             out[plugin.name] = (raw, normalized)

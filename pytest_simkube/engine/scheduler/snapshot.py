@@ -13,7 +13,9 @@ Layout
   order (the order nodes were added), which is what the rotating start index walks over.
 * Per slot arrays (length ``capacity``; read only the rows in ``order()``):
   ``allocatable[slot, col]`` and ``requested[slot, col]`` (int64, scheduler units: cpu in
-  millicores, bytes, counts) with ``resource_column(name)`` giving ``col``;
+  millicores, bytes, counts) with ``resource_column(name)`` giving ``col``.  They are views of
+  resource-major storage, so ``allocatable_of(col)[slots]`` / ``requested_of(col)[slots]``
+  gather one resource for many nodes from contiguous memory (the fast path for plugins);
   ``non_zero_requested[slot, 0|1]`` (cpu millicores / memory bytes, with the 100m/200MiB
   default per container, used by the scorers); ``pod_count``; ``allowed_pods``;
   ``unschedulable`` (``spec.unschedulable``); ``taint_set`` (index into ``taint_sets``, the
@@ -97,9 +99,9 @@ class Snapshot:
         self.capacity = max(1, capacity)
         self.resources: list[str] = list(BASE_RESOURCES)
         self._resource_col = {name: i for i, name in enumerate(self.resources)}
-        self.allocatable = np.zeros((self.capacity, len(self.resources)), dtype=np.int64)
-        self.requested = np.zeros((self.capacity, len(self.resources)), dtype=np.int64)
-        self.non_zero_requested = np.zeros((self.capacity, 2), dtype=np.int64)
+        self._alloc = np.zeros((len(self.resources), self.capacity), dtype=np.int64)
+        self._req = np.zeros((len(self.resources), self.capacity), dtype=np.int64)
+        self._non_zero = np.zeros((2, self.capacity), dtype=np.int64)
         self.pod_count = np.zeros(self.capacity, dtype=np.int64)
         self.allowed_pods = np.zeros(self.capacity, dtype=np.int64)
         self.unschedulable = np.zeros(self.capacity, dtype=bool)
@@ -120,6 +122,33 @@ class Snapshot:
         self._listeners: list[SnapshotListener] = []
 
     # --- queries --------------------------------------------------------------------------
+
+    @property
+    def allocatable(self) -> np.ndarray:
+        """(capacity, resources) view: ``allocatable[slot, col]``."""
+        return self._alloc.T
+
+    @property
+    def requested(self) -> np.ndarray:
+        """(capacity, resources) view: ``requested[slot, col]`` (sum of the bound pods' requests)."""
+        return self._req.T
+
+    @property
+    def non_zero_requested(self) -> np.ndarray:
+        """(capacity, 2) view: cpu millicores / memory bytes with the per-container defaults."""
+        return self._non_zero.T
+
+    def allocatable_of(self, col: int) -> np.ndarray:
+        """Allocatable of one resource column for every slot (contiguous; index with slots)."""
+        return self._alloc[col]
+
+    def requested_of(self, col: int) -> np.ndarray:
+        """Requested amount of one resource column for every slot (contiguous)."""
+        return self._req[col]
+
+    def non_zero_requested_of(self, resource: str) -> np.ndarray:
+        """Non-zero requested cpu (``"cpu"``) or memory (``"memory"``) for every slot."""
+        return self._non_zero[0 if resource == CPU else 1]
 
     @property
     def num_nodes(self) -> int:
@@ -157,8 +186,8 @@ class Snapshot:
             col = len(self.resources)
             self.resources.append(name)
             self._resource_col[name] = col
-            self.allocatable = np.hstack([self.allocatable, np.zeros((self.capacity, 1), dtype=np.int64)])
-            self.requested = np.hstack([self.requested, np.zeros((self.capacity, 1), dtype=np.int64)])
+            self._alloc = np.vstack([self._alloc, np.zeros((1, self.capacity), dtype=np.int64)])
+            self._req = np.vstack([self._req, np.zeros((1, self.capacity), dtype=np.int64)])
         return col
 
     def label_codes(self, key: str) -> np.ndarray:
@@ -182,7 +211,7 @@ class Snapshot:
 
     def free_resources(self, slots: np.ndarray) -> np.ndarray:
         """``allocatable - requested`` for the given slots (rows aligned with ``slots``)."""
-        return self.allocatable[slots] - self.requested[slots]
+        return (self._alloc[:, slots] - self._req[:, slots]).T
 
     def subscribe(self, listener: SnapshotListener) -> None:
         self._listeners.append(listener)
@@ -201,9 +230,9 @@ class Snapshot:
             shape = (extra, *arr.shape[1:])
             return np.concatenate([arr, np.full(shape, fill, dtype=arr.dtype)])
 
-        self.allocatable = pad(self.allocatable)
-        self.requested = pad(self.requested)
-        self.non_zero_requested = pad(self.non_zero_requested)
+        self._alloc = np.ascontiguousarray(pad(self._alloc.T).T)
+        self._req = np.ascontiguousarray(pad(self._req.T).T)
+        self._non_zero = np.ascontiguousarray(pad(self._non_zero.T).T)
         self.pod_count = pad(self.pod_count)
         self.allowed_pods = pad(self.allowed_pods)
         self.unschedulable = pad(self.unschedulable, False)

@@ -25,7 +25,7 @@ from pytest_simkube.engine.scheduler.plugins.resource_scoring import (
     DEFAULT_RESOURCES,
     balanced_resource_scorer,
     parse_resource_specs,
-    resource_matrix,
+    resource_columns,
 )
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
@@ -43,5 +43,5 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
 
     def score_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                    ) -> np.ndarray:
-        req, alloc = resource_matrix(snapshot, slots, pod, self.resources, use_requested=True)
-        return balanced_resource_scorer(req, alloc)
+        columns = resource_columns(snapshot, slots, pod, self.resources, use_requested=True)
+        return balanced_resource_scorer(columns, len(slots))

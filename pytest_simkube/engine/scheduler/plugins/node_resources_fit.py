@@ -31,7 +31,7 @@ from pytest_simkube.engine.scheduler.plugins.resource_scoring import (
     most_allocated,
     parse_resource_specs,
     requested_to_capacity_ratio,
-    resource_matrix,
+    resource_columns,
 )
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
@@ -79,22 +79,21 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     def filter_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                     ) -> FilterVerdicts:
         checks: list[tuple[str, np.ndarray]] = [
-            ("Too many pods", snapshot.pod_count[slots] + 1 > snapshot.allowed_pods[slots])]
+            ("Too many pods", snapshot.pod_count[slots] >= snapshot.allowed_pods[slots])]
         requests = {k: v for k, v in pod.requests.items() if k != PODS and v > 0}
         if requests:
-            vec = snapshot.request_vector(pod)
-            free = snapshot.free_resources(slots)
             scalars = sorted(k for k in requests if k not in (CPU, MEMORY, EPHEMERAL_STORAGE))
             for name in [n for n in (CPU, MEMORY, EPHEMERAL_STORAGE) if n in requests] + scalars:
                 if self._ignored(name):
                     continue
-                col = snapshot.resource_column(name)
-                checks.append((f"Insufficient {name}", vec[col] > free[:, col]))
+                col = snapshot.resource_column(name, create=True)
+                free = snapshot.allocatable_of(col)[slots] - snapshot.requested_of(col)[slots]
+                checks.append((f"Insufficient {name}", free < requests[name]))
+        if not any(failed.any() for _reason, failed in checks):
+            return FilterVerdicts.all_pass(len(slots))
         bits = np.zeros(len(slots), dtype=np.int64)
         for i, (_reason, failed) in enumerate(checks):
             bits |= failed.astype(np.int64) << i
-        if not bits.any():
-            return FilterVerdicts.all_pass(len(slots))
         statuses = [SUCCESS]
         index = np.zeros(len(slots), dtype=np.int32)
         for combo in np.unique(bits[bits != 0]).tolist():
@@ -108,9 +107,9 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
 
     def score_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                    ) -> np.ndarray:
-        req, alloc = resource_matrix(snapshot, slots, pod, self.resources, use_requested=False)
+        columns = resource_columns(snapshot, slots, pod, self.resources, use_requested=False)
         if self.strategy == MOST_ALLOCATED:
-            return most_allocated(req, alloc, self.resources)
+            return most_allocated(columns, len(slots))
         if self.strategy == REQUESTED_TO_CAPACITY_RATIO:
-            return requested_to_capacity_ratio(req, alloc, self.resources, self.shape)
-        return least_allocated(req, alloc, self.resources)
+            return requested_to_capacity_ratio(columns, len(slots), self.shape)
+        return least_allocated(columns, len(slots))

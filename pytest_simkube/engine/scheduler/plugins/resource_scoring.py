@@ -55,62 +55,76 @@ def pod_request(pod: PodInfo, name: str, use_requested: bool) -> int:
 
 
 def allocatable_and_requested(snapshot: Snapshot, slots: np.ndarray, name: str, pod_req: int,
-                              use_requested: bool) -> tuple[np.ndarray, np.ndarray]:
+                              use_requested: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """``calculateResourceAllocatableRequest`` for one resource over ``slots``.
 
-    Returns (allocatable, requested including the pod); allocatable 0 means "skip this
-    resource on that node".
+    Returns (allocatable, requested including the pod), or None where upstream returns
+    (0, 0) for every node (an extended resource the pod does not request, an unknown name).
+    Allocatable 0 on a node means "skip this resource on that node".
     """
-    zeros = np.zeros(len(slots), dtype=np.int64)
     if pod_req == 0 and is_scalar_resource_name(name):
-        return zeros, zeros
+        return None
     col = snapshot.resource_column(name)
+    if col is None:
+        return None
     if name in (CPU, MEMORY):
-        alloc = snapshot.allocatable[slots, col]
-        if use_requested:
-            used = snapshot.requested[slots, col]
-        else:
-            used = snapshot.non_zero_requested[slots, 0 if name == CPU else 1]
-        return alloc, used + pod_req
-    if name == EPHEMERAL_STORAGE or (col is not None and is_scalar_resource_name(name)):
-        if col is None:
-            return zeros, zeros
-        return snapshot.allocatable[slots, col], snapshot.requested[slots, col] + pod_req
-    return zeros, zeros
+        used = snapshot.requested_of(col) if use_requested else snapshot.non_zero_requested_of(name)
+        return snapshot.allocatable_of(col)[slots], used[slots] + pod_req
+    if name == EPHEMERAL_STORAGE or is_scalar_resource_name(name):
+        return snapshot.allocatable_of(col)[slots], snapshot.requested_of(col)[slots] + pod_req
+    return None
 
 
-def resource_matrix(snapshot: Snapshot, slots: np.ndarray, pod: PodInfo, resources: Sequence[ResourceSpec],
-                    use_requested: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(requested, allocatable) matrices of shape (len(slots), len(resources))."""
-    req = np.zeros((len(slots), len(resources)), dtype=np.int64)
-    alloc = np.zeros((len(slots), len(resources)), dtype=np.int64)
-    for i, spec in enumerate(resources):
+Columns = list[tuple[np.ndarray, np.ndarray, int] | None]
+"""Per configured resource: (requested incl. pod, allocatable, weight) over the slots, or None."""
+
+
+def resource_columns(snapshot: Snapshot, slots: np.ndarray, pod: PodInfo, resources: Sequence[ResourceSpec],
+                     use_requested: bool) -> Columns:
+    out: Columns = []
+    for spec in resources:
         amount = pod_request(pod, spec.name, use_requested)
-        a, r = allocatable_and_requested(snapshot, slots, spec.name, amount, use_requested)
-        alloc[:, i] = a
-        req[:, i] = np.where(a == 0, 0, r)
-    return req, alloc
+        pair = allocatable_and_requested(snapshot, slots, spec.name, amount, use_requested)
+        out.append(None if pair is None else (pair[1], pair[0], spec.weight))
+    return out
 
 
-def _weighted_mean(per_resource: np.ndarray, alloc: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    valid = alloc != 0
-    weight_sum = (valid * weights).sum(axis=1)
-    node_score = (np.where(valid, per_resource, 0) * weights).sum(axis=1)
+def _weighted_mean(per_resource: list[tuple[np.ndarray, np.ndarray, int]], count: int) -> np.ndarray:
+    """Σ w·s / Σ w over resources with allocatable > 0 on each node (integer division)."""
+    node_score = np.zeros(count, dtype=np.int64)
+    weight_sum = np.zeros(count, dtype=np.int64)
+    for score, alloc, weight in per_resource:
+        if alloc.all():
+            node_score += score * weight
+            weight_sum += weight
+        else:
+            valid = alloc != 0
+            node_score += np.where(valid, score * weight, 0)
+            weight_sum += valid * weight
     return np.where(weight_sum == 0, 0, node_score // np.maximum(weight_sum, 1))
 
 
-def least_allocated(req: np.ndarray, alloc: np.ndarray, resources: Sequence[ResourceSpec]) -> np.ndarray:
+def least_allocated(columns: Columns, count: int) -> np.ndarray:
     """``leastResourceScorer``: Σ w·((alloc−req)·100/alloc) / Σ w, 0 where req > alloc."""
-    safe = np.maximum(alloc, 1)
-    per = np.where(req > alloc, 0, (alloc - req) * MAX_NODE_SCORE // safe)
-    return _weighted_mean(per, alloc, np.array([r.weight for r in resources], dtype=np.int64))
+    per = []
+    for col in columns:
+        if col is None:
+            continue
+        req, alloc, weight = col
+        safe = np.maximum(alloc, 1)
+        per.append((np.where(req > alloc, 0, (alloc - req) * MAX_NODE_SCORE // safe), alloc, weight))
+    return _weighted_mean(per, count)
 
 
-def most_allocated(req: np.ndarray, alloc: np.ndarray, resources: Sequence[ResourceSpec]) -> np.ndarray:
+def most_allocated(columns: Columns, count: int) -> np.ndarray:
     """``mostResourceScorer``: Σ w·(min(req, alloc)·100/alloc) / Σ w."""
-    safe = np.maximum(alloc, 1)
-    per = np.minimum(req, alloc) * MAX_NODE_SCORE // safe
-    return _weighted_mean(per, alloc, np.array([r.weight for r in resources], dtype=np.int64))
+    per = []
+    for col in columns:
+        if col is None:
+            continue
+        req, alloc, weight = col
+        per.append((np.minimum(req, alloc) * MAX_NODE_SCORE // np.maximum(alloc, 1), alloc, weight))
+    return _weighted_mean(per, count)
 
 
 def broken_linear(points: Sequence[tuple[int, int]], p: np.ndarray) -> np.ndarray:
@@ -128,42 +142,59 @@ def broken_linear(points: Sequence[tuple[int, int]], p: np.ndarray) -> np.ndarra
     return out
 
 
-def requested_to_capacity_ratio(req: np.ndarray, alloc: np.ndarray, resources: Sequence[ResourceSpec],
-                                shape: Sequence[tuple[int, int]]) -> np.ndarray:
-    """``buildRequestedToCapacityRatioScorerFunction``; shape scores are scaled ×10 first."""
+def requested_to_capacity_ratio(columns: Columns, count: int, shape: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``buildRequestedToCapacityRatioScorerFunction``; shape scores are scaled ×10 first.
+
+    Only resources with a positive score count; the mean is rounded half away from zero.
+    """
     points = [(u, s * (MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE)) for u, s in shape]
-    safe = np.maximum(alloc, 1)
-    util = np.where((alloc == 0) | (req > alloc), MAX_UTILIZATION, req * MAX_UTILIZATION // safe)
-    per = broken_linear(points, util)
-    weights = np.array([r.weight for r in resources], dtype=np.int64)
-    counted = (alloc != 0) & (per > 0)
-    weight_sum = (counted * weights).sum(axis=1)
-    node_score = (np.where(counted, per, 0) * weights).sum(axis=1)
+    node_score = np.zeros(count, dtype=np.int64)
+    weight_sum = np.zeros(count, dtype=np.int64)
+    for col in columns:
+        if col is None:
+            continue
+        req, alloc, weight = col
+        util = np.where((alloc == 0) | (req > alloc), MAX_UTILIZATION,
+                        req * MAX_UTILIZATION // np.maximum(alloc, 1))
+        per = broken_linear(points, util)
+        counted = (alloc != 0) & (per > 0)
+        node_score += np.where(counted, per * weight, 0)
+        weight_sum += counted * weight
     ratio = node_score / np.maximum(weight_sum, 1)
     return np.where(weight_sum == 0, 0, np.floor(ratio + 0.5)).astype(np.int64)
 
 
-def balanced_resource_scorer(req: np.ndarray, alloc: np.ndarray) -> np.ndarray:
+def balanced_resource_scorer(columns: Columns, count: int) -> np.ndarray:
     """``balancedResourceScorer`` (v1.30): int((1 − std(fractions))·100) over resources with alloc>0."""
+    present = [c for c in columns if c is not None]
+    if len(present) == 2 and present[0][1].all() and present[1][1].all():
+        # The common case (cpu and memory, both allocatable): std = |f_cpu − f_mem| / 2.
+        f0 = np.minimum(present[0][0] / present[0][1], 1.0)
+        f1 = np.minimum(present[1][0] / present[1][1], 1.0)
+        return ((1 - np.abs((f0 - f1) / 2)) * MAX_NODE_SCORE).astype(np.int64)
+    if not present:
+        return np.full(count, MAX_NODE_SCORE, dtype=np.int64)
+    req = np.stack([c[0] for c in present], axis=1)
+    alloc = np.stack([c[1] for c in present], axis=1)
     valid = alloc != 0
     fractions = np.where(valid, np.minimum(req / np.where(valid, alloc, 1).astype(np.float64), 1.0), 0.0)
-    count = valid.sum(axis=1)
-    std = np.zeros(len(req), dtype=np.float64)
-    two = count == 2
+    count_valid = valid.sum(axis=1)
+    std = np.zeros(count, dtype=np.float64)
+    two = count_valid == 2
     if two.any():
         first = np.argmax(valid, axis=1)
         last = valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
-        rows = np.arange(len(req))
+        rows = np.arange(count)
         std = np.where(two, np.abs((fractions[rows, first] - fractions[rows, last]) / 2), std)
-    many = count > 2
+    many = count_valid > 2
     if many.any():
-        total = np.zeros(len(req), dtype=np.float64)
+        total = np.zeros(count, dtype=np.float64)
         for j in range(valid.shape[1]):
             total = np.where(valid[:, j], total + fractions[:, j], total)
-        mean = total / np.maximum(count, 1)
-        squares = np.zeros(len(req), dtype=np.float64)
+        mean = total / np.maximum(count_valid, 1)
+        squares = np.zeros(count, dtype=np.float64)
         for j in range(valid.shape[1]):
             d = fractions[:, j] - mean
             squares = np.where(valid[:, j], squares + d * d, squares)
-        std = np.where(many, np.sqrt(squares / np.maximum(count, 1)), std)
+        std = np.where(many, np.sqrt(squares / np.maximum(count_valid, 1)), std)
     return ((1 - std) * MAX_NODE_SCORE).astype(np.int64)

@@ -39,7 +39,10 @@ NOT_MODELLED_KEY = "NotModelled"
 
 
 def _volumes(pod: PodInfo) -> list[Mapping[str, Any]]:
-    return [v for v in pod.spec.get("volumes") or [] if isinstance(v, Mapping)]
+    cached = pod.extra.get("_volumes")
+    if cached is None:
+        cached = pod.extra["_volumes"] = [v for v in pod.spec.get("volumes") or [] if isinstance(v, Mapping)]
+    return cached
 
 
 def has_claims(pod: PodInfo) -> bool:
@@ -60,7 +63,8 @@ class _VolumePlugin(PreFilterPlugin, FilterPlugin):
     what = "PersistentVolumeClaims and ephemeral volumes are assumed bindable on every node"
 
     def relevant(self, pod: PodInfo) -> bool:
-        return any(kind in v for v in _volumes(pod) for kind in self.volume_kinds)
+        volumes = _volumes(pod)
+        return bool(volumes) and any(kind in v for v in volumes for kind in self.volume_kinds)
 
     def pre_filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot
                    ) -> tuple[PreFilterResult | None, Status]:
