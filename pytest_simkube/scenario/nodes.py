@@ -211,15 +211,16 @@ def _full_node(reader: Reader, item: dict[str, Any], path: str) -> dict[str, Any
         block = reader.mapping(status.get(field_name), block_path, allowed=_keys(status.get(field_name)))
         for resource, amount in block.items():
             reader.quantity(amount, child_path(block_path, resource), milli=resource == "cpu")
+    spec = reader.mapping(item.get("spec"), child_path(path, "spec"), allowed=_keys(item.get("spec")))
     node = _deep_copy(item)
-    node.setdefault("spec", {})
+    node["spec"] = _deep_copy(spec)
     node["status"] = dict(node["status"])
     node["status"].setdefault("capacity", dict(capacity))
     node["status"].setdefault("allocatable", dict(node["status"]["capacity"]))
     labels = parse_labels(reader, metadata.get("labels"), child_path(meta_path, "labels"))
     hostname = labels.get("kubernetes.io/hostname", name)
     node["metadata"]["labels"] = {**labels, "kubernetes.io/hostname": hostname}
-    parse_taints(reader, (node["spec"] or {}).get("taints"), child_path(path, "spec.taints"))
+    parse_taints(reader, spec.get("taints"), child_path(path, "spec.taints"))
     return node
 
 

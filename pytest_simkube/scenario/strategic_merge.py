@@ -123,6 +123,8 @@ def merge_map(original: Mapping[str, Any] | None, patch: Mapping[str, Any], sche
     for key, value in patch.items():
         if key == RETAIN_KEYS:
             continue
+        if not isinstance(key, str):
+            raise PatchError(path, f"object keys must be strings, got {key!r}")
         if key.startswith(SET_ELEMENT_ORDER):
             raise PatchError(_join(path, key), "$setElementOrder directives are not supported; "
                                                "list the items in the order you want instead")
@@ -256,7 +258,7 @@ def _retain_keys(result: dict[str, Any], patch: Mapping[str, Any], path: str) ->
     if not isinstance(retain, list):
         raise PatchError(_join(path, RETAIN_KEYS), "expected a list of keys")
     for key, value in patch.items():
-        if value is None or key.startswith("$"):
+        if value is None or not isinstance(key, str) or key.startswith("$"):
             continue
         if key not in retain:
             raise PatchError(_join(path, key), f"key {key!r} is patched but not listed in $retainKeys")
