@@ -119,6 +119,13 @@ def thaw(value: Any) -> Any:
     msgpack writes lists and tuples the same way, so the copy serialises exactly like
     the original; only objects a transform edits are ever thawed.
     """
+    kind = type(value)
+    if kind is dict:  # exact-type checks first: this runs over every edited object
+        return {k: thaw(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [thaw(v) for v in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if _is_array(value):

@@ -182,8 +182,9 @@ def _reindex(old: Trace, events: Sequence[TraceEvent], removed: frozenset[Object
              old_events: Sequence[TraceEvent] | None = None) -> dict[str, dict[str, int]]:
     """The input index without ``removed`` objects, with hashes recomputed where the last spec changed.
 
-    An entry keeps its (possibly stale) value when the object's last applied spec is the
-    same as before, so a transform never "fixes" what it did not touch.
+    An entry keeps its (possibly stale) value when the object's last applied version is the
+    one it was before (transforms share untouched objects, so identity tells), so a
+    transform never "fixes" what it did not touch.
     """
     last_old = _last_applied(old.events if old_events is None else old_events)
     last_new = _last_applied(events)
@@ -196,10 +197,9 @@ def _reindex(old: Trace, events: Sequence[TraceEvent], removed: frozenset[Object
                 continue
             new_obj = last_new.get(oid)
             old_obj = last_old.get(oid)
-            if new_obj is not None and new_obj is not old_obj:
-                new_hash = spec_hash(new_obj.get("spec"))
-                if old_obj is None or new_hash != spec_hash(old_obj.get("spec")):
-                    value = new_hash
+            if new_obj is not None and new_obj is not old_obj and (
+                    old_obj is None or new_obj.get("spec") is not old_obj.get("spec")):
+                value = spec_hash(new_obj.get("spec"))
             new_entries[key] = value
         if new_entries or not entries:
             index[gvk] = new_entries
@@ -501,11 +501,10 @@ def _put_sorted(mapping: dict[str, Any], key: str, value: Any) -> Any:
 
 @dataclass(slots=True)
 class _OwnerHistory:
-    """The template versions of one owner, before and after a transform, in apply order."""
+    """The template versions of one owner in apply order: (old hash, new hash) per template."""
 
     times: list[int] = field(default_factory=list)
-    old_specs: list[list[Mapping[str, Any]]] = field(default_factory=list)
-    new_specs: list[list[Mapping[str, Any]]] = field(default_factory=list)
+    hashes: list[list[tuple[int, int]]] = field(default_factory=list)
 
 
 def _rekey_lifecycles(trace: Trace, events: Sequence[TraceEvent],
@@ -519,30 +518,28 @@ def _rekey_lifecycles(trace: Trace, events: Sequence[TraceEvent],
     version has a single template. Buckets that land on one hash are merged in start order.
     """
     lifecycles = _copy_lifecycles(trace)
-    edited_owners = {oid for oid, _, _, _ in edits}
-    if not edited_owners or not lifecycles:
+    histories = {oid: _OwnerHistory() for oid, _, _, _ in edits if lifecycles.get(oid)}
+    if not histories:
         return lifecycles
-    histories: dict[ObjectId, _OwnerHistory] = {oid: _OwnerHistory() for oid in edited_owners}
     for old_event, new_event in zip(trace.events, events, strict=True):
         for old_obj, new_obj in zip(old_event.applied_objs, new_event.applied_objs, strict=True):
             oid = _identity(old_obj)
-            if oid not in histories:
+            history = histories.get(oid)  # type: ignore[arg-type]
+            if history is None or oid is None:
                 continue
-            history = histories[oid]
+            olds = [pod_spec_stable_hash(spec) for spec in _template_specs(trace, oid[0], old_obj)]
+            news = olds if new_obj is old_obj else [
+                pod_spec_stable_hash(spec) for spec in _template_specs(trace, oid[0], new_obj)]
             history.times.append(old_event.ts)
-            history.old_specs.append(_template_specs(trace, oid[0], old_obj))
-            history.new_specs.append(_template_specs(trace, oid[0], new_obj))
+            history.hashes.append(list(zip(olds, news, strict=True)))
 
     for owner, history in histories.items():
-        by_hash = lifecycles.get(owner)
-        if not by_hash:
-            continue
         exact: dict[int, int] = {}
-        for olds, news in zip(history.old_specs, history.new_specs, strict=True):
-            for old_spec, new_spec in zip(olds, news, strict=True):
-                exact.setdefault(pod_spec_stable_hash(old_spec), pod_spec_stable_hash(new_spec))
+        for pairs in history.hashes:
+            for old_hash, new_hash in pairs:
+                exact.setdefault(old_hash, new_hash)
         moved: dict[int, list[PodLifecycle]] = {}
-        for pod_hash, lcs in by_hash.items():
+        for pod_hash, lcs in lifecycles[owner].items():
             target = exact.get(pod_hash)
             if target is None:
                 target = _hash_by_time(history, lcs, pod_hash)
@@ -564,12 +561,11 @@ def _hash_by_time(history: _OwnerHistory, lcs: Sequence[PodLifecycle], pod_hash:
     for i, ts in enumerate(history.times):
         if ts <= first_start:
             version = i
-    olds, news = history.old_specs[version], history.new_specs[version]
-    if len(news) != 1 or len(olds) != 1:
-        return pod_hash
-    if pod_spec_stable_hash(olds[0]) == pod_spec_stable_hash(news[0]):
-        return pod_hash  # that version was not edited: its pods keep their hash
-    return pod_spec_stable_hash(news[0])
+    pairs = history.hashes[version]
+    if len(pairs) != 1:
+        return pod_hash  # several templates: no way to tell which one these pods came from
+    old_hash, new_hash = pairs[0]
+    return pod_hash if old_hash == new_hash else new_hash  # an unedited version keeps its pods' hash
 
 
 def _merge_in_start_order(first: list[PodLifecycle], second: Sequence[PodLifecycle]) -> list[PodLifecycle]:
