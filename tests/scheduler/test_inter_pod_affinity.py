@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_simkube.engine.scheduler.framework import Code, CycleState, Handle
 from pytest_simkube.engine.scheduler.plugins.inter_pod_affinity import (
@@ -18,7 +20,7 @@ from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import parse_pod
 from tests.conftest import require_reference
 from tests.scheduler.conftest import SCHEDULER_VECTORS, vector_paths
-from tests.scheduler.plugin_vector_check import load_vector, plugin_is_involved
+from tests.scheduler.plugin_vector_check import load_vector
 
 ZONE = "topology.kubernetes.io/zone"
 HOST = "kubernetes.io/hostname"
@@ -74,13 +76,10 @@ def scores(snapshot: Snapshot, incoming: dict[str, Any], args: dict[str, Any] | 
 # ----------------------------------------------------------------------------- reference vectors
 # Agreement on every score vector is checked in test_topology_affinity_vectors.py.
 
-_SCORE_VECTORS = [p for p in vector_paths("score") if plugin_is_involved(load_vector(p), "InterPodAffinity")]
-
-
 def test_score_vectors_exercise_every_filter_reason():
     require_reference(SCHEDULER_VECTORS)
     reasons = set()
-    for path in _SCORE_VECTORS:
+    for path in vector_paths("score"):
         for n in load_vector(path)["output"]["nodes"]:
             if (n.get("filter") or {}).get("plugin") == "InterPodAffinity":
                 reasons.update(n["filter"]["reasons"])
@@ -230,3 +229,58 @@ def test_scores_follow_pods_added_after_the_first_cycle():
     assert scores(snap, incoming)[1] == {"n1": 5, "n2": 10}
     snap.remove_pod("default/db")
     assert scores(snap, incoming)[1] == {"n1": 0, "n2": 10}
+
+
+def test_existing_anti_affinity_follows_carrier_pods_coming_and_going():
+    snap = Snapshot.from_objects([node("n1", "a"), node("n2", "b")])
+    assert decide(snap, pod("new"))[0].is_skip()
+    snap.add_pod(pod("guard", "n1", app="db", affinity={"podAntiAffinity": {REQ: [term("web")]}}))
+    assert decide(snap, pod("new"))[1]["n1"].reasons == (ERR_REASON_EXISTING_ANTI_AFFINITY,)
+    snap.remove_pod("default/guard")
+    assert decide(snap, pod("new"))[0].is_skip()
+
+
+_APPS = ("web", "db", "cache")
+
+
+def _random_pod(draw, i: int, node_names: list[str]) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["none", "req-anti", "pref", "pref-anti", "req"]))
+    target = draw(st.sampled_from(_APPS))
+    key = draw(st.sampled_from([HOST, ZONE]))
+    affinity = {
+        "none": None,
+        "req-anti": {"podAntiAffinity": {REQ: [term(target, key)]}},
+        "req": {"podAffinity": {REQ: [term(target, key)]}},
+        "pref": {"podAffinity": {PREF: [{"weight": draw(st.integers(1, 100)),
+                                         "podAffinityTerm": term(target, key)}]}},
+        "pref-anti": {"podAntiAffinity": {PREF: [{"weight": draw(st.integers(1, 100)),
+                                                  "podAffinityTerm": term(target, key)}]}},
+    }[kind]
+    return pod(f"p{i}", draw(st.sampled_from(node_names)), ns=draw(st.sampled_from(["default", "prod"])),
+               app=draw(st.sampled_from(_APPS)), affinity=affinity)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_incremental_counts_equal_a_fresh_snapshot(data):
+    nodes = [node(f"n{i}", zone) for i, zone in enumerate("aabbc")]
+    names = [n["metadata"]["name"] for n in nodes]
+    pods = [_random_pod(data.draw, i, names) for i in range(data.draw(st.integers(0, 12)))]
+    live = Snapshot.from_objects(nodes, pods[: len(pods) // 2])
+    incoming = _random_pod(data.draw, 99, names)
+    incoming["spec"].pop("nodeName")
+    decide(live, incoming)  # builds the live counters
+    scores(live, incoming)
+    for p in pods[len(pods) // 2:]:
+        live.add_pod(p)
+    some_pods = st.lists(st.sampled_from(pods), unique_by=lambda p: p["metadata"]["name"])
+    removed = data.draw(some_pods) if pods else []
+    for p in removed:
+        live.remove_pod(f"{p['metadata']['namespace']}/{p['metadata']['name']}")
+    fresh = Snapshot.from_objects(nodes, [live.pods[k].raw for k in live.pods])
+    live_status, live_verdicts = decide(live, incoming)
+    fresh_status, fresh_verdicts = decide(fresh, incoming)
+    assert live_status.code == fresh_status.code
+    assert ({n: v.reasons for n, v in live_verdicts.items()}
+            == {n: v.reasons for n, v in fresh_verdicts.items()})
+    assert scores(live, incoming)[1:] == scores(fresh, incoming)[1:]

@@ -22,7 +22,7 @@ from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import parse_pod
 from tests.conftest import require_reference
 from tests.scheduler.conftest import SCHEDULER_VECTORS, vector_paths
-from tests.scheduler.plugin_vector_check import load_vector, plugin_is_involved
+from tests.scheduler.plugin_vector_check import load_vector
 
 ZONE = "topology.kubernetes.io/zone"
 HOST = "kubernetes.io/hostname"
@@ -81,13 +81,10 @@ def run_score(snapshot: Snapshot, incoming: dict[str, Any], args: dict[str, Any]
 # ----------------------------------------------------------------------------- reference vectors
 # Agreement on every score vector is checked in test_topology_affinity_vectors.py.
 
-_SCORE_VECTORS = [p for p in vector_paths("score") if plugin_is_involved(load_vector(p), "PodTopologySpread")]
-
-
 def test_score_vectors_exercise_both_filter_reasons_and_scores():
     require_reference(SCHEDULER_VECTORS)
     reasons, scored = set(), 0
-    for path in _SCORE_VECTORS:
+    for path in vector_paths("score"):
         for n in load_vector(path)["output"]["nodes"]:
             if (n.get("filter") or {}).get("plugin") == "PodTopologySpread":
                 reasons.update(n["filter"]["reasons"])
@@ -336,5 +333,6 @@ def test_match_counts_follow_pod_changes_incrementally():
     fresh = PodMatchIndex(snap)
     snap.unsubscribe(fresh)
     assert index._counters
-    for key, (predicate, counts) in index._counters.items():
-        assert np.array_equal(counts[: snap.capacity], fresh.counts(key, predicate)[: snap.capacity])
+    for key, entry in index._counters.items():
+        fresh_counts = fresh.counts(key, entry.predicate)
+        assert np.array_equal(entry.counts[: snap.capacity], fresh_counts[: snap.capacity])

@@ -60,7 +60,13 @@ from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import (
     affinity_terms_or_empty,
     pod_matches_all_terms,
 )
-from pytest_simkube.engine.scheduler.plugins.pod_match_index import pod_match_index
+from pytest_simkube.engine.scheduler.plugins.pod_match_index import (
+    PREFERRED_AFFINITY,
+    PREFERRED_ANTI_AFFINITY,
+    REQUIRED_AFFINITY,
+    REQUIRED_ANTI_AFFINITY,
+    pod_match_index,
+)
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
 
@@ -167,10 +173,21 @@ def _namespace_fingerprint(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
                      for ns in pod_match_index(snapshot).namespaces)
 
 
+def _namespace_scope(terms: tuple[AffinityTerm, ...]) -> frozenset[str] | None:
+    """The namespaces a pod must be in to match all ``terms``; None when a selector widens it."""
+    scope: frozenset[str] | None = None
+    for t in terms:
+        if not t.namespace_selector.matches_nothing:
+            continue
+        scope = t.namespaces if scope is None else scope & t.namespaces
+    return scope
+
+
 def _term_counts(snapshot: Snapshot, term: AffinityTerm, namespace_labels: NamespaceLabels) -> np.ndarray:
     """Per slot: existing pods the (incoming pod's) term selects."""
     key = (NAME, "term", term, _namespace_fingerprint(snapshot, (term,), namespace_labels))
-    return pod_match_index(snapshot).counts(key, lambda p: term.matches(p, namespace_labels))
+    return pod_match_index(snapshot).counts(key, lambda p: term.matches(p, namespace_labels),
+                                            _namespace_scope((term,)))
 
 
 def _all_terms_counts(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
@@ -179,7 +196,8 @@ def _all_terms_counts(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
     if len(terms) == 1:
         return _term_counts(snapshot, terms[0], namespace_labels)
     key = (NAME, "all", terms, _namespace_fingerprint(snapshot, terms, namespace_labels))
-    return pod_match_index(snapshot).counts(key, lambda p: pod_matches_all_terms(terms, p, namespace_labels))
+    return pod_match_index(snapshot).counts(key, lambda p: pod_matches_all_terms(terms, p, namespace_labels),
+                                            _namespace_scope(terms))
 
 
 class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, ScorePlugin):
@@ -211,13 +229,12 @@ class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreSc
             return None, Status.error(f"parsing pod {pod.key}: {exc}")
         ns_labels = self._namespace_labels()
         index = pod_match_index(snapshot)
-        existing = TopologyCounts(snapshot)
-        for slot, other in index.pods_with_required_anti_affinity():
-            for term in affinity_terms_or_empty(other).required_anti_affinity:
-                if term.matches(pod, ns_labels):
-                    existing.add_at(term.topology_key, slot, 1)
-        affinity, anti_affinity = TopologyCounts(snapshot), TopologyCounts(snapshot)
         slots = snapshot.order()
+        existing = TopologyCounts(snapshot)
+        for term, _weight, carriers in index.carriers(REQUIRED_ANTI_AFFINITY):
+            if term.matches(pod, ns_labels):
+                existing.add_per_slot(term.topology_key, carriers, slots)
+        affinity, anti_affinity = TopologyCounts(snapshot), TopologyCounts(snapshot)
         if terms.required_affinity:
             per_slot = _all_terms_counts(snapshot, terms.required_affinity, ns_labels)
             for term in terms.required_affinity:
@@ -308,32 +325,30 @@ class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreSc
         ns_labels = self._namespace_labels()
         scores = TopologyCounts(snapshot)
         touched: set[str] = set()
+        index = pod_match_index(snapshot)
         all_slots = snapshot.order()
-        # processExistingPod skips pods on nodes without any label.
-        labelled = np.array([bool(snapshot.node(int(s)).labels) for s in all_slots.tolist()], dtype=bool)
-        labelled_slots = all_slots[labelled]
+        # processExistingPod ignores pods on nodes without any label.
+        labelled_slots = all_slots[~index.unlabeled[all_slots]]
         # The incoming pod's preferred terms, over every existing pod (vectorised per term).
-        for weighted, sign in [(w, 1) for w in terms.preferred_affinity] + \
-                              [(w, -1) for w in terms.preferred_anti_affinity]:
-            term = weighted.term
-            per_slot = _term_counts(snapshot, term, ns_labels)
+        weighted_counts: list[tuple[AffinityTerm, int, np.ndarray]] = []
+        for w in terms.preferred_affinity:
+            weighted_counts.append((w.term, w.weight, _term_counts(snapshot, w.term, ns_labels)))
+        for w in terms.preferred_anti_affinity:
+            weighted_counts.append((w.term, -w.weight, _term_counts(snapshot, w.term, ns_labels)))
+        # Existing pods' own terms that select the incoming pod, per distinct carried term.
+        carried = [(PREFERRED_AFFINITY, 1), (PREFERRED_ANTI_AFFINITY, -1)]
+        if self.hard_pod_affinity_weight > 0:
+            carried.insert(0, (REQUIRED_AFFINITY, self.hard_pod_affinity_weight))
+        for kind, factor in carried:
+            for term, weight, carriers in index.carriers(kind):
+                if term.matches(pod, ns_labels):
+                    value = factor if kind == REQUIRED_AFFINITY else factor * weight
+                    weighted_counts.append((term, value, carriers))
+        for term, value, per_slot in weighted_counts:
             codes = snapshot.label_codes(term.topology_key)[labelled_slots]
             if (per_slot[labelled_slots][codes >= 0] > 0).any():
                 touched.add(term.topology_key)
-                scores.add_per_slot(term.topology_key, per_slot, labelled_slots, sign * weighted.weight)
-        # Existing pods' own terms that select the incoming pod.
-        for slot, other in pod_match_index(snapshot).pods_with_affinity():
-            if not snapshot.node(slot).labels:
-                continue
-            other_terms = affinity_terms_or_empty(other)
-            contributions: list[tuple[AffinityTerm, int]] = []
-            if self.hard_pod_affinity_weight > 0:
-                contributions += [(t, self.hard_pod_affinity_weight) for t in other_terms.required_affinity]
-            contributions += [(w.term, w.weight) for w in other_terms.preferred_affinity]
-            contributions += [(w.term, -w.weight) for w in other_terms.preferred_anti_affinity]
-            for term, value in contributions:
-                if term.matches(pod, ns_labels) and scores.add_at(term.topology_key, slot, value):
-                    touched.add(term.topology_key)
+                scores.add_per_slot(term.topology_key, per_slot, labelled_slots, value)
         if not touched:
             return Status.skip()
         state.write(_PRE_SCORE_KEY, _ScoreState(scores, touched))

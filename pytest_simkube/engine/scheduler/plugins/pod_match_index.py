@@ -7,134 +7,180 @@ is the hot path.  Here the first question about a predicate scans the snapshot o
 from then on the :class:`PodMatchIndex` (a snapshot listener) adjusts the per-slot count
 array on each pod add/remove, so a cycle reads an array instead of walking pods.
 
-The index also keeps the pods that carry inter-pod affinity terms per slot (upstream
-``NodeInfo.PodsWithAffinity`` / ``PodsWithRequiredAntiAffinity``), which InterPodAffinity
-walks instead of all pods.
+The index also counts, per node, the pods *carrying* each distinct inter-pod affinity term
+(upstream walks ``NodeInfo.PodsWithAffinity`` for this).  Replicas of one workload carry
+identical terms, so a cycle evaluates each distinct term against the incoming pod once and
+weighs the per-node carrier counts, instead of visiting every such pod.
 
 One index serves every plugin instance that looks at the same snapshot.  Predicates are
-kept in a bounded LRU so short-lived selectors do not accumulate.
+kept in a bounded LRU so short-lived selectors do not accumulate, and each predicate may
+name the namespaces it can match so a pod add only evaluates the predicates of its namespace.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
-from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import affinity_terms_or_empty
+from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import AffinityTerm, affinity_terms_or_empty
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
 
 PodPredicate = Callable[[PodInfo], bool]
 
-MAX_PREDICATES = 512
+MAX_PREDICATES = 256
 """How many distinct predicates keep live counters before the least recently used is dropped."""
+
+REQUIRED_AFFINITY = "requiredAffinity"
+REQUIRED_ANTI_AFFINITY = "requiredAntiAffinity"
+PREFERRED_AFFINITY = "preferredAffinity"
+PREFERRED_ANTI_AFFINITY = "preferredAntiAffinity"
+
+CarrierKey = tuple[str, AffinityTerm, int]
+"""(term list name, term, weight): one distinct term as carried by existing pods."""
+
+
+@dataclass
+class _Counter:
+    predicate: PodPredicate
+    counts: np.ndarray
+    namespaces: frozenset[str] | None
+
+
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    """``array`` padded with zeros (False) to at least ``size`` entries."""
+    if len(array) >= size:
+        return array
+    out = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
+    out[:len(array)] = array
+    return out
+
+
+def _carried_terms(pod: PodInfo) -> list[CarrierKey]:
+    terms = affinity_terms_or_empty(pod)
+    if not terms.has_any:
+        return []
+    return ([(REQUIRED_AFFINITY, t, 1) for t in terms.required_affinity]
+            + [(REQUIRED_ANTI_AFFINITY, t, 1) for t in terms.required_anti_affinity]
+            + [(PREFERRED_AFFINITY, w.term, w.weight) for w in terms.preferred_affinity]
+            + [(PREFERRED_ANTI_AFFINITY, w.term, w.weight) for w in terms.preferred_anti_affinity])
 
 
 class PodMatchIndex:
-    """Live per-slot counters of matching pods for registered predicates (a SnapshotListener)."""
+    """Live per-slot counters of matching pods and of affinity-term carriers (a SnapshotListener)."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self._snapshot_ref = weakref.ref(snapshot)
-        self._counters: OrderedDict[Hashable, tuple[PodPredicate, np.ndarray]] = OrderedDict()
-        self.with_affinity: dict[int, dict[str, PodInfo]] = {}
-        self.with_required_anti_affinity: dict[int, dict[str, PodInfo]] = {}
+        self._counters: OrderedDict[Hashable, _Counter] = OrderedDict()
+        self._by_namespace: dict[str | None, set[Hashable]] = {}
+        self._carriers: dict[CarrierKey, np.ndarray] = {}
+        self._carrier_totals: Counter[CarrierKey] = Counter()
         self.namespaces: Counter[str] = Counter()
         """Pods per namespace, so callers can fingerprint the namespaces that exist."""
+        self.unlabeled = np.zeros(snapshot.capacity, dtype=bool)
+        """Slots of nodes without any label (InterPodAffinity scoring ignores their pods)."""
+        for slot in snapshot.order().tolist():
+            self.unlabeled[slot] = not snapshot.node(slot).labels
         for pod in snapshot.pods.values():
             slot = snapshot.slot_of(pod.node_name)
             if slot is not None:
-                self._track_affinity(pod, slot, add=True)
+                self._carry(pod, slot, 1)
             self.namespaces[pod.namespace] += 1
         snapshot.subscribe(self)
 
-    # --- queries --------------------------------------------------------------------------
-
-    def counts(self, key: Hashable, predicate: PodPredicate) -> np.ndarray:
-        """int64 array over slots: pods on each node for which ``predicate`` holds.
-
-        ``key`` identifies the predicate (equal keys must mean equal predicates).  The array
-        is live and shared: read it, never modify it.
-        """
-        entry = self._counters.get(key)
+    def _snapshot(self) -> Snapshot:
         snapshot = self._snapshot_ref()
         if snapshot is None:
             raise RuntimeError("the snapshot of this index is gone")
+        return snapshot
+
+    # --- queries --------------------------------------------------------------------------
+
+    def counts(self, key: Hashable, predicate: PodPredicate, namespaces: Iterable[str] | None = None
+               ) -> np.ndarray:
+        """int64 array over slots: pods on each node for which ``predicate`` holds.
+
+        ``key`` identifies the predicate (equal keys must mean equal predicates).
+        ``namespaces``, when given, promises the predicate is false outside them.  The array
+        is live and shared: read it, never modify it.
+        """
+        snapshot = self._snapshot()
+        entry = self._counters.get(key)
         if entry is not None:
             self._counters.move_to_end(key)
-            counts = entry[1]
-            if len(counts) < snapshot.capacity:
-                counts = np.concatenate([counts, np.zeros(snapshot.capacity - len(counts), dtype=np.int64)])
-                self._counters[key] = (predicate, counts)
-            return counts
+            entry.counts = _grown(entry.counts, snapshot.capacity)
+            return entry.counts
+        scope = None if namespaces is None else frozenset(namespaces)
         counts = np.zeros(snapshot.capacity, dtype=np.int64)
         for pod in snapshot.pods.values():
-            if predicate(pod):
+            if (scope is None or pod.namespace in scope) and predicate(pod):
                 slot = snapshot.slot_of(pod.node_name)
                 if slot is not None:
                     counts[slot] += 1
-        self._counters[key] = (predicate, counts)
+        self._counters[key] = _Counter(predicate, counts, scope)
+        for ns in (None,) if scope is None else scope:
+            self._by_namespace.setdefault(ns, set()).add(key)
         if len(self._counters) > MAX_PREDICATES:
-            self._counters.popitem(last=False)
+            old_key, old = self._counters.popitem(last=False)
+            for ns in (None,) if old.namespaces is None else old.namespaces:
+                self._by_namespace[ns].discard(old_key)
         return counts
 
-    def pods_with_affinity(self) -> list[tuple[int, PodInfo]]:
-        """(slot, pod) for every pod with any pod (anti-)affinity term, in slot order."""
-        return [(slot, pod) for slot in sorted(self.with_affinity)
-                for pod in self.with_affinity[slot].values()]
-
-    def pods_with_required_anti_affinity(self) -> list[tuple[int, PodInfo]]:
-        return [(slot, pod) for slot in sorted(self.with_required_anti_affinity)
-                for pod in self.with_required_anti_affinity[slot].values()]
+    def carriers(self, kind: str) -> list[tuple[AffinityTerm, int, np.ndarray]]:
+        """(term, weight, carrier count per slot) for every distinct term of list ``kind``."""
+        size = self._snapshot().capacity
+        out = []
+        for key in [k for k in self._carriers if k[0] == kind]:
+            self._carriers[key] = _grown(self._carriers[key], size)
+            out.append((key[1], key[2], self._carriers[key]))
+        return out
 
     # --- SnapshotListener -----------------------------------------------------------------
 
     def on_node_added(self, snapshot: Snapshot, slot: int) -> None:
-        return None
+        self.unlabeled = _grown(self.unlabeled, snapshot.capacity)
+        self.unlabeled[slot] = not snapshot.node(slot).labels
 
     def on_node_removed(self, snapshot: Snapshot, slot: int) -> None:
-        return None
+        if slot < len(self.unlabeled):
+            self.unlabeled[slot] = False
 
     def on_pod_added(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None:
         self._update(pod, slot, 1)
-        self._track_affinity(pod, slot, add=True)
+        self._carry(pod, slot, 1)
         self.namespaces[pod.namespace] += 1
 
     def on_pod_removed(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None:
         self._update(pod, slot, -1)
-        self._track_affinity(pod, slot, add=False)
+        self._carry(pod, slot, -1)
         self.namespaces[pod.namespace] -= 1
         if self.namespaces[pod.namespace] <= 0:
             del self.namespaces[pod.namespace]
 
     def _update(self, pod: PodInfo, slot: int, delta: int) -> None:
-        for key, (predicate, counts) in list(self._counters.items()):
-            if predicate(pod):
-                if slot >= len(counts):
-                    grown = np.zeros(max(slot + 1, 2 * len(counts)), dtype=np.int64)
-                    grown[:len(counts)] = counts
-                    self._counters[key] = (predicate, grown)
-                    counts = grown
-                counts[slot] += delta
+        keys = self._by_namespace.get(None, set()) | self._by_namespace.get(pod.namespace, set())
+        for key in keys:
+            entry = self._counters[key]
+            if entry.predicate(pod):
+                entry.counts = _grown(entry.counts, slot + 1)
+                entry.counts[slot] += delta
 
-    def _track_affinity(self, pod: PodInfo, slot: int, add: bool) -> None:
-        terms = affinity_terms_or_empty(pod)
-        if not terms.has_any:
-            return
-        for table, wanted in ((self.with_affinity, True),
-                              (self.with_required_anti_affinity, bool(terms.required_anti_affinity))):
-            if not wanted:
-                continue
-            if add:
-                table.setdefault(slot, {})[pod.key] = pod
-            else:
-                pods = table.get(slot)
-                if pods is not None:
-                    pods.pop(pod.key, None)
-                    if not pods:
-                        del table[slot]
+    def _carry(self, pod: PodInfo, slot: int, delta: int) -> None:
+        for key in _carried_terms(pod):
+            counts = self._carriers.get(key)
+            if counts is None:
+                counts = np.zeros(max(slot + 1, len(self.unlabeled)), dtype=np.int64)
+            counts = _grown(counts, slot + 1)
+            counts[slot] += delta
+            self._carriers[key] = counts
+            self._carrier_totals[key] += delta
+            if self._carrier_totals[key] <= 0:
+                del self._carriers[key]
+                del self._carrier_totals[key]
 
 
 _INDEXES: weakref.WeakKeyDictionary[Snapshot, PodMatchIndex] = weakref.WeakKeyDictionary()

@@ -274,7 +274,7 @@ def _matching_counts(snapshot: Snapshot, namespace: str, selector: Selector) -> 
     def predicate(pod: PodInfo) -> bool:
         return (pod.namespace == namespace and not (pod.raw.get("metadata") or {}).get("deletionTimestamp")
                 and selector.matches(pod.labels))
-    return pod_match_index(snapshot).counts((NAME, namespace, selector), predicate)
+    return pod_match_index(snapshot).counts((NAME, namespace, selector), predicate, (namespace,))
 
 
 # --------------------------------------------------------------------------- filter state
