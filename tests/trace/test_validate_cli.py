@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgpack
 from click.testing import CliRunner
 
 from pytest_simkube.cli import main
@@ -79,3 +80,20 @@ def test_files_are_required(cli: CliRunner) -> None:
     result = cli.invoke(main, ["trace", "validate"])
     assert result.exit_code == 2
     assert "Missing argument" in result.output
+
+
+def test_structural_problem_in_a_real_file_is_an_error(cli: CliRunner, tmp_path: Path) -> None:
+    source = require_reference(SIMKUBE_TRACES / "cronjob.sktrace").read_bytes()
+    document = msgpack.unpackb(source, raw=False, strict_map_key=False, use_list=False)
+    events = [dict(e) for e in document["events"]]
+    cronjob = dict(events[1]["applied_objs"][0])
+    cronjob["metadata"] = {"annotations": {}, "name": "hello-simkube"}  # no namespace
+    events[1]["applied_objs"] = (cronjob,)
+    path = tmp_path / "no-namespace.sktrace"
+    path.write_bytes(msgpack.packb({**document, "events": events}, use_bin_type=True))
+    result = cli.invoke(main, ["trace", "validate", str(path)])
+    assert result.exit_code == 1
+    assert (
+        f"{path}: events[1].applied_objs[0]: error E0103 object_identity_missing: "
+        "object has no metadata.namespace"
+    ) in result.output.splitlines()
