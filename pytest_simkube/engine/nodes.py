@@ -92,7 +92,7 @@ class NodeManager:
             return
         node.ready = True
         ctx.sim.emit(NodeReady(ctx.sim.t(), node.name))
-        ctx.scheduler.port.add_node(node.manifest)
+        ctx.scheduler.port.add_node(node.manifest, ctx.sim.now)
         ctx.scheduler.kick()
         for watcher in self._watchers:
             watcher("ready", node)
@@ -108,7 +108,7 @@ class NodeManager:
         if node is None:
             return []
         node.removing = True
-        ctx.scheduler.port.remove_node(name)
+        ctx.scheduler.port.remove_node(name, ctx.sim.now)
         evicted = sorted(node.pods)
         for key in evicted:
             pod = ctx.store.pods.get(key)

@@ -17,6 +17,7 @@ from typing import Any
 from pytest_simkube.engine.cluster_api import ClusterAPI
 from pytest_simkube.engine.context import EngineContext
 from pytest_simkube.engine.controllers import ALL_CONTROLLERS
+from pytest_simkube.engine.framework_port import FrameworkScheduler
 from pytest_simkube.engine.lifecycle import Kubelet, LifecycleBook
 from pytest_simkube.engine.nodes import NodeManager
 from pytest_simkube.engine.options import EngineOptions
@@ -47,17 +48,14 @@ class RunInterrupted(KeyboardInterrupt):
         self.record = record
 
 
-def make_scheduler(scenario: Any, options: EngineOptions) -> SchedulerPort:
-    """The scheduler the run uses: the kube-scheduler model (with the scenario's
-    KubeSchedulerConfiguration) unless ``options.scheduler == "simple"``."""
+def make_scheduler(scenario: Any, options: EngineOptions, seed: int,
+                   pdbs: Callable[[], list[Any]] | None = None) -> SchedulerPort:
+    """The scheduler the run uses: the kube-scheduler model with the scenario's
+    KubeSchedulerConfiguration, or the minimal one when ``options.scheduler == "simple"``."""
     if options.scheduler == "simple":
         return ResourceFitScheduler()
-    try:
-        from pytest_simkube.engine.scheduler.scheduler import Scheduler  # type: ignore[import-not-found]
-    except ImportError:
-        return ResourceFitScheduler()
     config = getattr(getattr(scenario, "config", None), "scheduler", None)
-    return Scheduler(config, seed=getattr(scenario, "seed", 0))  # type: ignore[no-any-return]
+    return FrameworkScheduler(config, seed, pdbs)
 
 
 def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
@@ -75,7 +73,8 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     ctx.lifecycles = LifecycleBook(ctx, trace)
     ctx.pods = PodManager(ctx)
     ctx.kubelet = Kubelet(ctx)
-    port = scheduler if scheduler is not None else make_scheduler(scenario, options)
+    port = scheduler if scheduler is not None else make_scheduler(
+        scenario, options, seed, lambda: ctx.store.list("PodDisruptionBudget"))
     ctx.scheduler = SchedulerLoop(ctx, port)
     ctx.nodes = NodeManager(ctx)
     driver = TraceDriver(ctx, trace, getattr(scenario, "duration_seconds", None))

@@ -57,9 +57,9 @@ class Decision:
 class SchedulerPort(Protocol):
     """The engine's view of a scheduler. Pods are v1.Pod dicts with ``spec.priority`` set."""
 
-    def add_node(self, node: KubeObject) -> None: ...
+    def add_node(self, node: KubeObject, now: float = 0.0) -> None: ...
 
-    def remove_node(self, name: str) -> None: ...
+    def remove_node(self, name: str, now: float = 0.0) -> None: ...
 
     def add_pod(self, pod: KubeObject, now: float) -> None:
         """A new pod: queued if unbound, accounted on its node if ``spec.nodeName`` is set."""
@@ -102,7 +102,7 @@ class ResourceFitScheduler:
         self._seq = 0
 
     # -- nodes --------------------------------------------------------------------
-    def add_node(self, node: KubeObject) -> None:
+    def add_node(self, node: KubeObject, now: float = 0.0) -> None:
         name = node["metadata"]["name"]
         if name in self._index:
             return
@@ -122,7 +122,7 @@ class ResourceFitScheduler:
         self._mask_cache.clear()
         self._cluster_event()
 
-    def remove_node(self, name: str) -> None:
+    def remove_node(self, name: str, now: float = 0.0) -> None:
         i = self._index.get(name)
         if i is not None:
             self._alive[i] = False
