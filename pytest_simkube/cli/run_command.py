@@ -43,7 +43,8 @@ class _ProgressBar:
             self._progress = Progress(
                 TextColumn("[bold]virtual {task.fields[virtual]}"), BarColumn(),
                 TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                TextColumn("pending {task.fields[pending]}  pods {task.fields[pods]}  nodes {task.fields[nodes]}"),
+                TextColumn("pending {task.fields[pending]}  pods {task.fields[pods]}"
+                           "  nodes {task.fields[nodes]}"),
                 console=Console(stderr=True), transient=True,
             )
             self._progress.start()
@@ -87,7 +88,8 @@ def _print_metrics_table(name: str, metrics: dict[str, float], complete: bool) -
               show_default=True, help="How to print metrics and expectation verdicts on stdout.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
-def run(scenario_file: Path, seed: int | None, out_dir: Path, output_format: str, progress: bool | None) -> None:
+def run(scenario_file: Path, seed: int | None, out_dir: Path, output_format: str,
+        progress: bool | None) -> None:
     """Run SCENARIO_FILE (a *.simkube.yaml) on the embedded engine."""
     from pytest_simkube.engine.run import RunInterrupted, run_scenario
     from pytest_simkube.expect import evaluate, overall_status, render_table
