@@ -13,7 +13,7 @@ import json
 import click
 
 from pytest_simkube.trace import read_trace
-from pytest_simkube.trace.validate import Finding, has_errors, validate_trace
+from pytest_simkube.trace.validate import RULES, Finding, has_errors, validate_trace
 
 
 def _counts(findings: list[Finding]) -> tuple[int, int]:
@@ -49,17 +49,28 @@ def render_json(reports: list[tuple[str, list[Finding]]]) -> str:
     return json.dumps(document, indent=2)
 
 
+def render_rules() -> str:
+    """Every rule: code, severity, name and what it means."""
+    return "\n".join(f"{r.code} {r.severity:<7} {r.name}: {r.help}" for r in RULES)
+
+
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Findings as readable lines or as one JSON document.")
+@click.option("--list-rules", is_flag=True, help="Print every rule (code, severity, name, meaning) and exit.")
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[str, ...], output_format: str) -> None:
+def validate(ctx: click.Context, files: tuple[str, ...], output_format: str, list_rules: bool) -> None:
     """Check traces for structural errors and SimKube's dependency rules.
 
     Exits 1 when any file has an error, 0 when there are only warnings, 2 when a file
     cannot be read.
     """
+    if list_rules:
+        click.echo(render_rules())
+        return
+    if not files:
+        raise click.UsageError("Missing argument 'FILES...'.")
     reports = [(path, validate_trace(read_trace(path), path)) for path in files]
     click.echo(render_json(reports) if output_format == "json" else render_text(reports))
     if any(has_errors(findings) for _, findings in reports):

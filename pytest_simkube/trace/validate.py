@@ -264,12 +264,12 @@ class _Checker:
                        for i, obj in enumerate(event.deleted_objs)]
             # As upstream: record what this event creates and deletes first, then check references,
             # so an object and the Secret it needs may arrive in the same event.
-            for _, obj, oid in applied:
+            for i, obj, oid in applied:
                 if oid is not None:
                     self.existing.get(oid[0], set()).add(oid[1])
                     self.last_applied[oid] = obj
                     self.applied_specs.setdefault(oid, []).append(obj.get("spec"))
-                    self.where_applied.setdefault(oid, f"events[{e}].applied_objs")
+                    self.where_applied.setdefault(oid, f"events[{e}].applied_objs[{i}]")
             for _, _, oid in deleted:
                 if oid is not None:
                     self.existing.get(oid[0], set()).discard(oid[1])

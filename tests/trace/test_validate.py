@@ -337,7 +337,7 @@ def test_index_consistency_warnings() -> None:
     assert [(f.code, f.where) for f in findings] == [
         ("W0101", "index['apps/v1.Deployment']['default/web']"),
         ("W0103", "index['apps/v1.Deployment']['default/old']"),
-        ("W0104", "events[0].applied_objs"),
+        ("W0104", "events[0].applied_objs[1]"),
     ]
     assert str(spec_hash(web["spec"])) in findings[0].message
     assert not has_errors(findings)

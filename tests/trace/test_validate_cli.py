@@ -97,3 +97,12 @@ def test_structural_problem_in_a_real_file_is_an_error(cli: CliRunner, tmp_path:
         f"{path}: events[1].applied_objs[0]: error E0103 object_identity_missing: "
         "object has no metadata.namespace"
     ) in result.output.splitlines()
+
+
+def test_list_rules(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["trace", "validate", "--list-rules"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len(lines) == 20
+    assert lines[0].startswith("W0000 warning status_field_populated: ")
+    assert lines[1].startswith("E0001 error   service_account_missing: ")
