@@ -171,3 +171,92 @@ def _run(seed: int) -> list[str]:
 def test_same_calls_same_order() -> None:
     assert _run(3) == _run(3)
     assert _run(3) != _run(4)
+
+
+# --------------------------------------------------------------------------- through the Scheduler
+
+
+def _node(name: str, cpu: str = "2", labels: dict[str, str] | None = None) -> dict:
+    return {
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **(labels or {})}},
+        "status": {"allocatable": {"cpu": cpu, "memory": "8Gi", "pods": "110"}},
+    }
+
+
+def _pod(name: str, cpu: str = "1", **spec: object) -> dict:
+    return {
+        "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
+        "spec": {
+            "containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": cpu}}}],
+            **spec,
+        },
+    }
+
+
+def test_node_added_wakes_a_pod_that_did_not_fit() -> None:
+    from pytest_simkube.engine.scheduler.scheduler import BOUND, Scheduler
+
+    sched = Scheduler()
+    sched.add_node(_node("small", cpu="1"))
+    sched.add_pod(_pod("big", cpu="2"))
+    first = sched.schedule_one(0.0)
+    assert first is not None and first.rejected_by == ("NodeResourcesFit",)
+    assert sched.queue.where("default/big") == UNSCHEDULABLE_PODS
+    assert sched.next_time(10.0) == 330.0  # only the 5-minute leftover flush would retry it
+    sched.add_node(_node("large", cpu="4"), now=10.0)
+    retry = sched.schedule_one(10.0)
+    assert retry is not None and (retry.status, retry.node) == (BOUND, "large")
+
+
+def test_bound_pod_wakes_a_pod_waiting_for_its_affinity() -> None:
+    from pytest_simkube.engine.scheduler.scheduler import BOUND, Scheduler
+
+    affinity = {
+        "podAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": "kubernetes.io/hostname"}
+            ]
+        }
+    }
+    sched = Scheduler()
+    sched.add_node(_node("n1", cpu="4"))
+    sched.add_pod(_pod("web", affinity=affinity))
+    parked = sched.schedule_one(0.0)
+    assert parked is not None and parked.rejected_by == ("InterPodAffinity",)
+    # A bound pod that does not match the term leaves it parked; a matching one wakes it.
+    sched.add_pod({**_pod("other"), "spec": {**_pod("other")["spec"], "nodeName": "n1"}}, now=5.0)
+    assert sched.queue.where("default/web") == UNSCHEDULABLE_PODS
+    sched.add_pod({**_pod("db"), "spec": {**_pod("db")["spec"], "nodeName": "n1"}}, now=6.0)
+    assert sched.queue.where("default/web") == ACTIVE_Q
+    retry = sched.schedule_one(6.0)
+    assert retry is not None and (retry.status, retry.node) == (BOUND, "n1")
+
+
+def test_gated_pod_is_scheduled_once_its_gates_are_removed() -> None:
+    from pytest_simkube.engine.scheduler.scheduler import BOUND, Scheduler
+
+    sched = Scheduler()
+    sched.add_node(_node("n1"))
+    sched.add_pod(_pod("gated", schedulingGates=[{"name": "wait"}]))
+    assert sched.schedule_one(0.0) is None
+    sched.update_pod(_pod("gated"), now=1.0)
+    result = sched.schedule_one(1.0)
+    assert result is not None and (result.status, result.node) == (BOUND, "n1")
+
+
+def test_removed_node_returns_its_pods_and_deleted_pods_free_room() -> None:
+    from pytest_simkube.engine.scheduler.scheduler import BOUND, Scheduler
+
+    sched = Scheduler()
+    sched.add_node(_node("n1"))
+    sched.add_node(_node("n2", cpu="1"))
+    sched.add_pod({**_pod("a", cpu="2"), "spec": {**_pod("a", cpu="2")["spec"], "nodeName": "n1"}})
+    removed = sched.remove_node("n1", now=1.0)
+    assert [p.name for p in removed] == ["a"]
+    sched.add_pod(_pod("b", cpu="1"), now=1.0)
+    assert sched.schedule_one(1.0).node == "n2"  # type: ignore[union-attr]
+    sched.add_pod(_pod("c", cpu="1"), now=2.0)
+    assert sched.schedule_one(2.0).status != BOUND  # type: ignore[union-attr]
+    sched.delete_pod("default/b", now=4.0)
+    result = sched.schedule_one(4.0)
+    assert result is not None and (result.status, result.node) == (BOUND, "n2")

@@ -15,12 +15,12 @@ from __future__ import annotations
 import gzip
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_simkube.engine.scheduler.runner import run_case
+from pytest_simkube.errors import ScenarioError
 from tests.conftest import SCHEDULER_VECTORS, require_reference
 
 RUN_DIR = SCHEDULER_VECTORS / "run"
@@ -187,12 +187,85 @@ def test_seed_decides_ties_and_all_choices_are_in_the_tie_set() -> None:
     assert len(placements) > 1
 
 
-def test_bad_input_names_the_place(tmp_path: Path) -> None:
-    from pytest_simkube.errors import ScenarioError
-
+def test_bad_input_names_the_place() -> None:
     with pytest.raises(ScenarioError, match=r"input\.pods\[0\]\.metadata\.name"):
         run_case({"nodes": [], "pods": [{"metadata": {}, "spec": {}}]}, source="case.json")
     with pytest.raises(ScenarioError, match=r"input\.bogus"):
         run_case({"nodes": [], "pods": [], "bogus": 1})
     with pytest.raises(ScenarioError, match=r"input\.backoffSeconds\.initial"):
         run_case({"nodes": [], "pods": [], "backoffSeconds": {"initial": 0}})
+
+
+def _small_case(**extra: Any) -> dict[str, Any]:
+    def node(name: str) -> dict[str, Any]:
+        return {
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+            "status": {"allocatable": {"cpu": "2", "memory": "8Gi", "pods": "110"}},
+        }
+
+    def pod(name: str, cpu: str, priority: int, node_name: str | None = None, **top: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            **top,
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": name.split("-")[0]}},
+            "spec": {
+                "containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": cpu}}}],
+                "priority": priority,
+            },
+        }
+        if node_name:
+            body["spec"]["nodeName"] = node_name
+            body["status"] = {"startTime": "2024-01-01T00:00:00Z"}
+        return body
+
+    return {
+        "nodes": [node("n1"), node("n2")],
+        "pods": [
+            pod("web-1", "2", 0, "n1"),
+            pod("batch-1", "2", 0, "n2"),
+            pod("vip-1", "2", 100, arrivalOrder=1),
+            pod("late-1", "1", 0, arrivalOrder=0),
+        ],
+        **extra,
+    }
+
+
+def test_run_case_result_shape_and_arrival_order() -> None:
+    result = run_case(_small_case(), seed=0)
+    pods = {p["name"]: p for p in result["pods"]}
+    assert pods["late-1"]["arrivalIndex"] == 0 and pods["vip-1"]["arrivalIndex"] == 1
+    assert pods["late-1"]["status"] == "unschedulable"
+    assert pods["late-1"]["message"].startswith("0/2 nodes are available: 2 Insufficient cpu. preemption:")
+    assert pods["vip-1"]["status"] == "bound" and pods["vip-1"]["afterOwnArrival"]["status"] == "bound"
+    (victim,) = result["victims"]
+    assert victim["preemptor"] == "default/vip-1"
+    assert pods[victim["pod"].split("/")[1]]["status"] == "preempted"
+    assert [e["type"] for e in result["events"]][:2] == ["create", "unschedulable"]
+
+
+def test_run_case_respects_pdbs() -> None:
+    budget = {
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    result = run_case(_small_case(pdbs=[budget]), seed=0)
+    assert [v["pod"] for v in result["victims"]] == ["default/batch-1"]
+    result = run_case(
+        _small_case(
+            pdbs=[
+                {
+                    **budget,
+                    "metadata": {"name": "b", "namespace": "default"},
+                    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "batch"}}},
+                }
+            ]
+        ),
+        seed=0,
+    )
+    assert [v["pod"] for v in result["victims"]] == ["default/web-1"]
+
+
+def test_run_case_namespaces_feed_namespace_selectors() -> None:
+    case = _small_case(namespaces={"default": {"team": "a"}})
+    assert run_case(case, seed=0)["pods"]
+    with pytest.raises(ScenarioError, match=r"input\.namespaces"):
+        run_case(_small_case(namespaces=3))

@@ -183,6 +183,7 @@ def run_case(
     scheduler = Scheduler(
         config,
         seed=seed,
+        namespace_labels=_namespace_labels(case_input.get("namespaces"), source),
         initial_backoff_seconds=initial,
         max_backoff_seconds=maximum,
         tie_breaker=tie_breaker,
@@ -216,10 +217,17 @@ def run_case(
             rec.pods[info.key].node = info.node_name
 
     raw_pdbs = case_input.get("pdbs") or []
-    pdbs = [parse_pdb(p, source, f"input.pdbs[{i}]") for i, p in enumerate(raw_pdbs)]
-    for pdb in pdbs:
-        if not (raw_pdbs[pdbs.index(pdb)].get("status") or {}).get("disruptionsAllowed") is not None:
+    if not isinstance(raw_pdbs, list):
+        raise ScenarioError(source, "input.pdbs", "expected a list of PodDisruptionBudget objects")
+    pdbs = []
+    for i, raw_pdb in enumerate(raw_pdbs):
+        if not isinstance(raw_pdb, Mapping):
+            raise ScenarioError(source, f"input.pdbs[{i}]", "expected a PodDisruptionBudget object")
+        pdb = parse_pdb(raw_pdb, source, f"input.pdbs[{i}]")
+        if (raw_pdb.get("status") or {}).get("disruptionsAllowed") is None:
+            # Not recorded: derive it from the bound pods, as the disruption controller would.
             pdb.disruptions_allowed = compute_disruptions_allowed(pdb, scheduler.snapshot.pods.values())
+        pdbs.append(pdb)
     scheduler.set_pdbs(pdbs)
 
     pending = [(i, raw, info) for i, raw, info in parsed if not info.node_name]
@@ -243,6 +251,33 @@ def run_case(
         "attempts": rec.attempts,
         "virtualSeconds": now,
     }
+
+
+def _namespace_labels(raw: Any, source: str) -> dict[str, dict[str, str]]:
+    """``namespaces``: Namespace objects, or a map of namespace name to labels."""
+    if raw is None:
+        return {}
+    items: list[tuple[str, Any]]
+    if isinstance(raw, Mapping):
+        items = [
+            (f"input.namespaces.{name}", {"metadata": {"name": name, "labels": labels}})
+            for name, labels in raw.items()
+        ]
+    elif isinstance(raw, list):
+        items = [(f"input.namespaces[{i}]", obj) for i, obj in enumerate(raw)]
+    else:
+        raise ScenarioError(source, "input.namespaces", "expected a list of Namespace objects or a map")
+    out: dict[str, dict[str, str]] = {}
+    for where, obj in items:
+        meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+        name = meta.get("name") if isinstance(meta, Mapping) else None
+        labels = (meta or {}).get("labels") or {}
+        if not isinstance(name, str) or not name or not isinstance(labels, Mapping):
+            raise ScenarioError(source, where, "a namespace needs metadata.name and a labels map")
+        merged = {str(k): str(v) for k, v in labels.items()}
+        merged.setdefault("kubernetes.io/metadata.name", name)
+        out[name] = merged
+    return out
 
 
 def _arrival(raw: Mapping[str, Any]) -> float:

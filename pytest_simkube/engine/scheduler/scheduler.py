@@ -40,6 +40,7 @@ from pytest_simkube.engine.scheduler.preemption import (
 from pytest_simkube.engine.scheduler.profiles import profile_plugins
 from pytest_simkube.engine.scheduler.queue import (
     ASSIGNED_POD_DELETE,
+    ASSIGNED_POD_UPDATE,
     NODE_ADD,
     NODE_DELETE,
     NODE_UPDATE,
@@ -307,6 +308,25 @@ class Scheduler:
         if info.nominated_node_name:
             self.nominator.add(info, info.nominated_node_name)
         self.queue.add(info, now)
+        return info
+
+    def update_pod(self, pod: PodInfo | Mapping[str, Any], now: float = 0.0) -> PodInfo | None:
+        """A pod's object changed: a bound pod is re-accounted (its labels may matter to others),
+        a pending one is re-queued as ``PriorityQueue.Update`` does (e.g. scheduling gates lifted)."""
+        self._deliver_deferred(now)
+        info = pod if isinstance(pod, PodInfo) else parse_pod(pod)
+        if info.key in self.snapshot.pods:
+            self.snapshot.remove_pod(info.key)
+            self.snapshot.add_pod(info, info.node_name or None)
+            self.queue.move_all_to_active_or_backoff(ASSIGNED_POD_UPDATE, now)
+            return info
+        if info.key not in self._pending:
+            return self.add_pod(info, now)
+        self._pending[info.key] = info
+        node = self.nominator.node_of(info.key)
+        if node:
+            self.nominator.add(info, node)
+        self.queue.update(info, now)
         return info
 
     def delete_pod(self, key: str, now: float = 0.0) -> PodInfo | None:
