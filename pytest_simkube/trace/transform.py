@@ -66,7 +66,8 @@ class TransformError(ValueError):
 class ObjectFilter:
     """Which objects a transform touches: every given criterion must hold (empty = any).
 
-    ``kinds`` accepts ``Deployment`` or the full ``apps/v1.Deployment``; ``selector``
+    ``kinds`` accepts a kind in any case (``Deployment``, ``deployment``, as kubectl does)
+    or the exact ``apps/v1.Deployment``; ``selector``
     is a compiled label selector (:mod:`pytest_simkube.kube.labels`) matched against
     ``metadata.labels``.
     """
@@ -84,7 +85,7 @@ class ObjectFilter:
                                      labels if isinstance(labels, Mapping) else {})
 
     def matches_identity(self, gvk: str, namespace: Any, name: Any, labels: Mapping[str, str]) -> bool:
-        if self.kinds and not any(k == gvk or k == _kind_of(gvk) for k in self.kinds):
+        if self.kinds and not any(k == gvk or k.lower() == _kind_of(gvk).lower() for k in self.kinds):
             return False
         if self.namespaces and namespace not in self.namespaces:
             return False

@@ -155,6 +155,12 @@ def test_scale_replicas_filters(trace: Trace) -> None:
     assert out.index[DEPLOYMENT]["default/api"] == trace.index[DEPLOYMENT]["default/api"]
     other_ns = tf.scale_replicas(trace, value=9, where=tf.ObjectFilter(namespaces=("batch",)))
     assert dumps_trace(other_ns) == dumps_trace(trace)
+    lower = tf.scale_replicas(trace, value=9, where=tf.ObjectFilter(kinds=("deployment",)))
+    assert [o["spec"]["replicas"] for o in applied(lower, "api")] == [9]
+    wrong_group = tf.scale_replicas(
+        trace, value=9, where=tf.ObjectFilter(kinds=("extensions/v1beta1.Deployment",))
+    )
+    assert dumps_trace(wrong_group) == dumps_trace(trace)
     full_gvk = tf.scale_replicas(trace, value=9, where=tf.ObjectFilter(kinds=("apps/v1.Deployment",)))
     assert [o["spec"]["replicas"] for o in applied(full_gvk, "api")] == [9]
 
