@@ -371,6 +371,8 @@ def cut_window(trace: Trace, start: int, end: int | None = None) -> Trace:
 
 
 def _overlaps(lc: PodLifecycle, start_ts: int, end_ts: int) -> bool:
+    # Upstream sk-core PodLifecycleData::overlaps keeps Running(s) when s < end and Finished(s, e)
+    # when s or e falls in [start, end); a pod running through the whole window is kept here too.
     if lc.start is None:
         return False
     if lc.end is None:
