@@ -1,0 +1,136 @@
+"""``simkube schedule``: the vector input forms, kubectl lists, output formats and bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import yaml
+
+from pytest_simkube.cli import main
+from tests.conftest import SCHEDULER_VECTORS, require_reference
+from tests.scheduler.cluster_builders import node, pod
+from tests.scheduler.conftest import load_vector
+
+
+def _list(*items):
+    return {"apiVersion": "v1", "kind": "List", "items": list(items)}
+
+
+def _k(obj, kind):
+    return {"apiVersion": "v1", "kind": kind, **obj}
+
+
+@pytest.fixture
+def cluster_yaml(tmp_path):
+    items = [_k(node("a", cpu="2"), "Node"), _k(node("b", cpu="8"), "Node"),
+             _k(node("c", taints=[{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]), "Node"),
+             _k(pod("bound", cpu="1", node_name="a"), "Pod"), _k(pod("web", cpu="1500m"), "Pod"),
+             _k(pod("huge", cpu="64"), "Pod")]
+    done = _k(pod("finished", cpu="8", node_name="b"), "Pod")
+    done["status"] = {"phase": "Succeeded"}
+    items.append(done)
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump(_list(*items)))
+    return path
+
+
+def test_kubectl_list_explains_the_named_pod_as_json(cli, cluster_yaml):
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--pod", "default/web", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    by_name = {n["name"]: n for n in out["nodes"]}
+    assert by_name["a"]["filter"] == {"code": "Unschedulable", "plugin": "NodeResourcesFit",
+                                      "reasons": ["Insufficient cpu"]}
+    assert by_name["c"]["filter"]["plugin"] == "TaintToleration"
+    assert by_name["b"]["feasible"] and by_name["b"]["total"] == sum(
+        s["weighted"] for s in by_name["b"]["scores"].values())
+    assert out["selected"] == "b" and out["maxNodes"] == ["b"]   # the Succeeded pod does not occupy b
+
+
+def test_unschedulable_pod_table_shows_the_fit_error(cli, cluster_yaml):
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--pod", "huge"])
+    assert result.exit_code == 0, result.output
+    assert ("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, "
+            "2 Insufficient cpu.") in result.output.replace("\n", " ")
+    assert "NodeResourcesFit: Insufficient cpu" in result.output
+
+
+def test_pod_file_and_explain_details(cli, cluster_yaml, tmp_path):
+    pod_file = tmp_path / "pod.json"
+    pod_file.write_text(json.dumps(_k(pod("newcomer", cpu="100m"), "Pod")))
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--pod-file", str(pod_file), "--explain"])
+    assert result.exit_code == 0, result.output
+    assert "chosen node:" in result.output
+    assert "scores skipped (PreScore said Skip)" in result.output
+
+
+def test_several_pending_pods_run_in_sequence(cli, cluster_yaml):
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    pods = {p["name"]: p for p in json.loads(result.output)["pods"]}
+    assert (pods["web"]["status"], pods["web"]["node"]) == ("bound", "b")
+    assert pods["huge"]["status"] == "unschedulable"
+    assert pods["huge"]["message"].startswith("0/3 nodes are available: 1 node(s) had untolerated taint "
+                                              "{dedicated: gpu}, 2 Insufficient cpu.")
+    table = cli.invoke(main, ["schedule", str(cluster_yaml)])
+    assert table.exit_code == 0 and "default/huge" in table.output
+
+
+def test_score_vector_input_matches_its_output(cli, tmp_path):
+    path = require_reference(SCHEDULER_VECTORS / "score" / "score-0026.json.gz")
+    vector = load_vector(path)
+    result = cli.invoke(main, ["schedule", str(path), "--format", "json"])   # a whole vector file, gzip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["fitError"] == vector["output"]["fitError"]
+    plain = tmp_path / "input.json"
+    plain.write_text(json.dumps(vector["input"]))
+    again = cli.invoke(main, ["schedule", str(plain), "--format", "json"])
+    assert json.loads(again.output)["fitError"] == vector["output"]["fitError"]
+
+
+def test_config_file_changes_the_weights(cli, cluster_yaml, tmp_path):
+    config = tmp_path / "sched.yaml"
+    config.write_text(yaml.safe_dump({
+        "apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+        "profiles": [{"schedulerName": "default-scheduler", "plugins": {"score": {"enabled": [
+            {"name": "TaintToleration", "weight": 7}]}}}]}))
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--pod", "web", "--config", str(config),
+                               "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert {"name": "TaintToleration", "weight": 7} in json.loads(result.output)["plugins"]["score"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("nodes: [{metadata: {}}]\n", "nodes[0].metadata.name: a node needs a name"),
+    ("{not json", "invalid JSON"),
+    ("kind: List\nitems:\n- kind: Pod\n  metadata: {name: p}\n  spec: {}\n", "no Node objects found"),
+    ("kind: List\nitems:\n- kind: Node\n  metadata: {name: n}\n  status: {allocatable: {cpu: lots}}\n"
+     "- kind: Pod\n  metadata: {name: p}\n  spec: {}\n", "status.allocatable.cpu"),
+    ("kind: List\nitems:\n- kind: Node\n  metadata: {name: n}\n- kind: Pod\n  metadata: {name: p}\n"
+     "  spec: {containers: [{name: c, resources: {requests: {memory: 1Qi}}}]}\n",
+     "items[1].spec.containers[0].resources.requests.memory"),
+])
+def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    result = cli.invoke(main, ["schedule", str(path)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_pod_and_bound_pod_are_errors(cli, cluster_yaml):
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--pod", "nope"])
+    assert result.exit_code == 2 and "no pending pod named 'nope'" in result.output
+    result = cli.invoke(main, ["schedule", str(cluster_yaml), "--pod", "bound"])
+    assert result.exit_code == 2 and "already bound" in result.output
+
+
+def test_gzip_json_input(cli, tmp_path):
+    data = {"nodes": [node("n")], "pods": [], "pod": pod("p")}
+    path = tmp_path / "in.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    result = cli.invoke(main, ["schedule", str(path), "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.output)["selected"] == "n"
