@@ -130,13 +130,17 @@ def apply_patches(trace: Trace, patches: Sequence[Patch]) -> Trace:
     if not patches:
         return trace
     matched = [False] * len(patches)
+    by_target: dict[tuple[str, str, str], list[tuple[int, Patch]]] = {}
+    for number, patch in enumerate(patches):
+        by_target.setdefault((patch.api_version, patch.kind, patch.name), []).append((number, patch))
     events = []
     for event in trace.events:
         applied = []
         changed = False
         for obj in event.applied_objs:
             new = obj
-            for number, patch in enumerate(patches):
+            candidates = by_target.get((obj.get("apiVersion"), obj.get("kind"), _name(obj)), ())
+            for number, patch in candidates:
                 if patch.matches(new):
                     new = patch.apply(new)
                     matched[number] = True
@@ -151,3 +155,8 @@ def apply_patches(trace: Trace, patches: Sequence[Patch]) -> Trace:
                               f"the patch addresses {patch.target}, which the trace never applies "
                               f"(traced kinds: {', '.join(kinds) or 'none'})")
     return dataclasses.replace(trace, events=events)
+
+
+def _name(obj: dict[str, Any]) -> Any:
+    meta = obj.get("metadata")
+    return meta.get("name") if isinstance(meta, dict) else None

@@ -222,16 +222,25 @@ def _normalize_order(merged: list[Any], patch: list[Any], server_order: list[Any
     """``partitionMapsByPresentInList`` + ``normalizeElementOrder`` + ``mergeSortedSlice``."""
 
     def identity(item: Any) -> Any:
-        return item.get(merge_key) if merge_key is not None else item
+        value = item.get(merge_key) if merge_key is not None else item
+        try:
+            hash(value)
+        except TypeError:
+            return ("unhashable", repr(value))
+        return value
 
-    def position(items: list[Any], item: Any) -> int:
-        wanted = identity(item)
-        return next((i for i, other in enumerate(items) if identity(other) == wanted), -1)
+    def first_positions(items: list[Any]) -> dict[Any, int]:
+        positions: dict[Any, int] = {}
+        for index, item in enumerate(items):
+            positions.setdefault(identity(item), index)
+        return positions
 
-    patch_items = [item for item in merged if position(patch, item) >= 0]
-    server_only = [item for item in merged if position(patch, item) < 0]
-    patch_items.sort(key=lambda item: position(patch, item))
-    server_only.sort(key=lambda item: position(server_order, item))
+    in_patch = first_positions(patch)
+    in_server = first_positions(server_order)
+    patch_items = sorted((item for item in merged if identity(item) in in_patch),
+                         key=lambda item: in_patch[identity(item)])
+    server_only = sorted((item for item in merged if identity(item) not in in_patch),
+                         key=lambda item: in_server.get(identity(item), -1))
     result: list[Any] = []
     left, right = 0, 0
     while left < len(server_only) or right < len(patch_items):
@@ -242,8 +251,8 @@ def _normalize_order(merged: list[Any], patch: list[Any], server_order: list[Any
             result.append(patch_items[right])
             right += 1
         else:
-            left_index = position(server_order, server_only[left])
-            right_index = position(server_order, patch_items[right])
+            left_index = in_server.get(identity(server_only[left]), -1)
+            right_index = in_server.get(identity(patch_items[right]), -1)
             if left_index >= 0 and right_index >= 0 and left_index < right_index:
                 result.append(server_only[left])
                 left += 1
