@@ -256,7 +256,8 @@ class _Checker:
         for e, event in enumerate(self.trace.events):
             if previous_ts is not None and event.ts < previous_ts:
                 self.report(EVENTS_UNSORTED, f"events[{e}].ts",
-                            f"timestamp {event.ts} is earlier than the previous event's {previous_ts}")
+                            f"timestamp {event.ts} is earlier than {previous_ts}, the latest timestamp "
+                            "before it")
             previous_ts = event.ts if previous_ts is None else max(previous_ts, event.ts)
             applied = [(i, obj, self.identity(obj, f"events[{e}].applied_objs[{i}]"))
                        for i, obj in enumerate(event.applied_objs)]
