@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_simkube.errors import InputError
@@ -177,10 +177,20 @@ def make_requirement(key: str, operator: str, values: Iterable[str] = (), subpat
 
 @dataclass(frozen=True, slots=True)
 class Selector:
-    """A compiled selector: the AND of its requirements, or the selector that matches nothing."""
+    """A compiled selector: the AND of its requirements, or the selector that matches nothing.
+
+    Selectors key caches of match counts, so the hash is computed once.
+    """
 
     requirements: tuple[Requirement, ...] = ()
     matches_nothing: bool = False
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.requirements, self.matches_nothing)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def matches(self, labels: Mapping[str, str] | None) -> bool:
         if self.matches_nothing:

@@ -66,6 +66,7 @@ from pytest_simkube.engine.scheduler.plugins.pod_match_index import (
     REQUIRED_AFFINITY,
     REQUIRED_ANTI_AFFINITY,
     pod_match_index,
+    selector_hint,
 )
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
@@ -187,7 +188,7 @@ def _term_counts(snapshot: Snapshot, term: AffinityTerm, namespace_labels: Names
     """Per slot: existing pods the (incoming pod's) term selects."""
     key = (NAME, "term", term, _namespace_fingerprint(snapshot, (term,), namespace_labels))
     return pod_match_index(snapshot).counts(key, lambda p: term.matches(p, namespace_labels),
-                                            _namespace_scope((term,)))
+                                            _namespace_scope((term,)), selector_hint(term.selector))
 
 
 def _all_terms_counts(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
@@ -197,7 +198,7 @@ def _all_terms_counts(snapshot: Snapshot, terms: tuple[AffinityTerm, ...],
         return _term_counts(snapshot, terms[0], namespace_labels)
     key = (NAME, "all", terms, _namespace_fingerprint(snapshot, terms, namespace_labels))
     return pod_match_index(snapshot).counts(key, lambda p: pod_matches_all_terms(terms, p, namespace_labels),
-                                            _namespace_scope(terms))
+                                            _namespace_scope(terms), selector_hint(terms[0].selector))
 
 
 class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, ScorePlugin):

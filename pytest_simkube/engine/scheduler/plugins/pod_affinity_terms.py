@@ -13,7 +13,7 @@ all namespaces, an absent selector none).  The parsed terms are cached on the Po
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_simkube.kube.labels import NOTHING, LabelSelectorError, Selector, label_selector_as_selector
@@ -42,6 +42,15 @@ class AffinityTerm:
     selector: Selector
     topology_key: str
     namespace_selector: Selector
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # Terms key the per-node carrier counters: hash once, not on every pod add.
+        object.__setattr__(self, "_hash", hash((self.namespaces, self.selector, self.topology_key,
+                                                self.namespace_selector)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def matches(self, pod: PodInfo, namespace_labels: NamespaceLabels) -> bool:
         """``AffinityTerm.Matches``: namespace in the list or selected, then labels selected."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import AffinityTerm, affinity_terms_or_empty
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
+from pytest_simkube.kube.labels import DOUBLE_EQUALS, EQUALS, IN, Selector
 from pytest_simkube.kube.pods import PodInfo
 
 PodPredicate = Callable[[PodInfo], bool]
@@ -40,15 +41,37 @@ REQUIRED_ANTI_AFFINITY = "requiredAntiAffinity"
 PREFERRED_AFFINITY = "preferredAffinity"
 PREFERRED_ANTI_AFFINITY = "preferredAntiAffinity"
 
+_CARRIED_KEY = "InterPodAffinity/carried"
 CarrierKey = tuple[str, AffinityTerm, int]
 """(term list name, term, weight): one distinct term as carried by existing pods."""
+
+
+LabelHint = tuple[str, frozenset[str]]
+"""(label key, values): a predicate is false for pods whose label ``key`` is not one of ``values``."""
+
+_Bucket = tuple[str | None, str | None, str | None]
+"""(namespace, label key, label value); None means "any"."""
+
+
+def selector_hint(selector: Selector) -> LabelHint | None:
+    """A label every pod the selector matches must carry with one of a few values, if any.
+
+    Taken from the first ``key=value`` or ``key in (...)`` requirement; the index uses it to
+    evaluate a predicate only for pods that carry such a label.
+    """
+    if selector.matches_nothing:
+        return None
+    for r in selector.requirements:
+        if r.operator in (IN, EQUALS, DOUBLE_EQUALS):
+            return r.key, frozenset(r.values)
+    return None
 
 
 @dataclass
 class _Counter:
     predicate: PodPredicate
     counts: np.ndarray
-    namespaces: frozenset[str] | None
+    buckets: tuple[_Bucket, ...]
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:
@@ -60,14 +83,20 @@ def _grown(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _carried_terms(pod: PodInfo) -> list[CarrierKey]:
+def _carried_terms(pod: PodInfo) -> tuple[CarrierKey, ...]:
+    """The pod's terms as carrier keys, computed once per pod (cached on the PodInfo)."""
+    cached = pod.extra.get(_CARRIED_KEY)
+    if cached is not None:
+        return cached
     terms = affinity_terms_or_empty(pod)
-    if not terms.has_any:
-        return []
-    return ([(REQUIRED_AFFINITY, t, 1) for t in terms.required_affinity]
-            + [(REQUIRED_ANTI_AFFINITY, t, 1) for t in terms.required_anti_affinity]
-            + [(PREFERRED_AFFINITY, w.term, w.weight) for w in terms.preferred_affinity]
-            + [(PREFERRED_ANTI_AFFINITY, w.term, w.weight) for w in terms.preferred_anti_affinity])
+    keys: tuple[CarrierKey, ...] = ()
+    if terms.has_any:
+        keys = (tuple((REQUIRED_AFFINITY, t, 1) for t in terms.required_affinity)
+                + tuple((REQUIRED_ANTI_AFFINITY, t, 1) for t in terms.required_anti_affinity)
+                + tuple((PREFERRED_AFFINITY, w.term, w.weight) for w in terms.preferred_affinity)
+                + tuple((PREFERRED_ANTI_AFFINITY, w.term, w.weight) for w in terms.preferred_anti_affinity))
+    pod.extra[_CARRIED_KEY] = keys
+    return keys
 
 
 class PodMatchIndex:
@@ -76,7 +105,7 @@ class PodMatchIndex:
     def __init__(self, snapshot: Snapshot) -> None:
         self._snapshot_ref = weakref.ref(snapshot)
         self._counters: OrderedDict[Hashable, _Counter] = OrderedDict()
-        self._by_namespace: dict[str | None, set[Hashable]] = {}
+        self._buckets: dict[_Bucket, set[Hashable]] = {}
         self._carriers: dict[CarrierKey, np.ndarray] = {}
         self._carrier_totals: Counter[CarrierKey] = Counter()
         self.namespaces: Counter[str] = Counter()
@@ -100,13 +129,15 @@ class PodMatchIndex:
 
     # --- queries --------------------------------------------------------------------------
 
-    def counts(self, key: Hashable, predicate: PodPredicate, namespaces: Iterable[str] | None = None
-               ) -> np.ndarray:
+    def counts(self, key: Hashable, predicate: PodPredicate, namespaces: Iterable[str] | None = None,
+               label_hint: LabelHint | None = None) -> np.ndarray:
         """int64 array over slots: pods on each node for which ``predicate`` holds.
 
         ``key`` identifies the predicate (equal keys must mean equal predicates).
-        ``namespaces``, when given, promises the predicate is false outside them.  The array
-        is live and shared: read it, never modify it.
+        ``namespaces``, when given, promises the predicate is false outside them;
+        ``label_hint`` promises it is false for pods without one of the hinted label values
+        (see :func:`selector_hint`).  Both only make pod adds cheaper.  The array is live and
+        shared: read it, never modify it.
         """
         snapshot = self._snapshot()
         entry = self._counters.get(key)
@@ -114,20 +145,23 @@ class PodMatchIndex:
             self._counters.move_to_end(key)
             entry.counts = _grown(entry.counts, snapshot.capacity)
             return entry.counts
-        scope = None if namespaces is None else frozenset(namespaces)
         counts = np.zeros(snapshot.capacity, dtype=np.int64)
         for pod in snapshot.pods.values():
-            if (scope is None or pod.namespace in scope) and predicate(pod):
+            if predicate(pod):
                 slot = snapshot.slot_of(pod.node_name)
                 if slot is not None:
                     counts[slot] += 1
-        self._counters[key] = _Counter(predicate, counts, scope)
-        for ns in (None,) if scope is None else scope:
-            self._by_namespace.setdefault(ns, set()).add(key)
+        spaces: tuple[str | None, ...] = (None,) if namespaces is None else tuple(namespaces)
+        pairs: list[tuple[str | None, str | None]] = (
+            [(None, None)] if label_hint is None else [(label_hint[0], v) for v in label_hint[1]])
+        buckets = tuple((ns, k, v) for ns in spaces for k, v in pairs)
+        self._counters[key] = _Counter(predicate, counts, buckets)
+        for bucket in buckets:
+            self._buckets.setdefault(bucket, set()).add(key)
         if len(self._counters) > MAX_PREDICATES:
             old_key, old = self._counters.popitem(last=False)
-            for ns in (None,) if old.namespaces is None else old.namespaces:
-                self._by_namespace[ns].discard(old_key)
+            for bucket in old.buckets:
+                self._buckets[bucket].discard(old_key)
         return counts
 
     def carriers(self, kind: str) -> list[tuple[AffinityTerm, int, np.ndarray]]:
@@ -162,7 +196,18 @@ class PodMatchIndex:
             del self.namespaces[pod.namespace]
 
     def _update(self, pod: PodInfo, slot: int, delta: int) -> None:
-        keys = self._by_namespace.get(None, set()) | self._by_namespace.get(pod.namespace, set())
+        if not self._buckets:
+            return
+        keys: set[Hashable] = set()
+        buckets = self._buckets
+        for ns in (None, pod.namespace):
+            found = buckets.get((ns, None, None))
+            if found:
+                keys |= found
+            for k, v in pod.labels.items():
+                found = buckets.get((ns, k, v))
+                if found:
+                    keys |= found
         for key in keys:
             entry = self._counters[key]
             if entry.predicate(pod):

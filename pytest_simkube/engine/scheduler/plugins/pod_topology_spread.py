@@ -48,7 +48,7 @@ from pytest_simkube.engine.scheduler.framework import (
 )
 from pytest_simkube.engine.scheduler.plugins.node_affinity import required_node_affinity_mask
 from pytest_simkube.engine.scheduler.plugins.plugin_args import plugin_arg
-from pytest_simkube.engine.scheduler.plugins.pod_match_index import pod_match_index
+from pytest_simkube.engine.scheduler.plugins.pod_match_index import pod_match_index, selector_hint
 from pytest_simkube.engine.scheduler.plugins.taint_toleration import find_untolerated_taint
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.labels import (
@@ -274,7 +274,8 @@ def _matching_counts(snapshot: Snapshot, namespace: str, selector: Selector) -> 
     def predicate(pod: PodInfo) -> bool:
         return (pod.namespace == namespace and not (pod.raw.get("metadata") or {}).get("deletionTimestamp")
                 and selector.matches(pod.labels))
-    return pod_match_index(snapshot).counts((NAME, namespace, selector), predicate, (namespace,))
+    return pod_match_index(snapshot).counts((NAME, namespace, selector), predicate, (namespace,),
+                                            selector_hint(selector))
 
 
 # --------------------------------------------------------------------------- filter state
