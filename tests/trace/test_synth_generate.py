@@ -171,14 +171,6 @@ def test_lifecycles_are_keyed_by_owner_and_the_stable_hash_of_its_pod_template()
         assert starts == sorted(starts), "lifecycles must be in pod-launch order"
 
 
-def test_objects_are_independent_copies():
-    trace = synth(MIXED).trace
-    versions = [obj for _, obj in applied(trace, "Deployment") if obj["metadata"]["name"] == "web-0"]
-    assert len(versions) > 2
-    versions[0]["spec"]["template"]["spec"]["containers"][0]["image"] = "changed"
-    assert versions[1]["spec"]["template"]["spec"]["containers"][0]["image"] != "changed"
-
-
 def test_priority_classes_are_emitted_at_the_start_and_bare_pods_are_admitted():
     text = MIXED.replace("emitPriorityClasses: false", "emitPriorityClasses: true")
     text = text.replace("runtime: {fixed: 5m}", "runtime: {fixed: 5m}\n    pod: {priorityClassName: high}")

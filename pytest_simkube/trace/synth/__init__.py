@@ -50,7 +50,11 @@ class SynthResult:
 
 
 def synthesize(spec: SynthSpec, *, seed: int | None = None) -> SynthResult:
-    """Generate the trace a spec describes; ``seed`` overrides the spec's own."""
+    """Generate the trace a spec describes; ``seed`` overrides the spec's own.
+
+    Objects in the returned trace share read-only sub-structures (see
+    :mod:`pytest_simkube.trace.synth.recorder`): copy one before editing it in place.
+    """
     effective = spec if seed is None else _with_seed(spec, seed)
     recorder = TraceRecorder(effective.start_ts, effective.end_ts)
     generate_priority_classes(effective, recorder)
