@@ -5,7 +5,8 @@ score tie at random, the replay takes the node it took when that node is in our 
 (otherwise our seeded draw decides, and the node comparison fails), so later decisions are
 compared on the same cluster state.  Compared per pod: final ``status``, ``node``, ``message``
 (word for word) and, per vector, the preemption ``victims``; per bound attempt, the tie set
-(``topNodes``).  Attempt counts are reported for information.
+(``topNodes``); per pod, the number of scheduling attempts (which checks the queue's retry
+pattern: backoff, event-driven requeueing, the flushes).
 
 Run with ``-rA`` or ``-s`` to see the agreement table.
 """
@@ -24,7 +25,7 @@ from pytest_simkube.errors import ScenarioError
 from tests.conftest import SCHEDULER_VECTORS, require_reference
 
 RUN_DIR = SCHEDULER_VECTORS / "run"
-FIELDS = ("status", "node", "message", "victims", "tieSets")
+FIELDS = ("status", "node", "message", "victims", "tieSets", "attempts")
 
 KNOWN_DEVIATIONS: dict[tuple[str, str], str] = {
     ("run-0004", "message"): (

@@ -416,15 +416,15 @@ class SchedulingQueue:
         return self._move(candidates, event, now)
 
     def assigned_pod_added(
-        self, pod: PodInfo, now: float, matches_cross_topology_term: Callable[[QueuedPodInfo, PodInfo], bool]
+        self, pod: PodInfo, now: float, matches_affinity_term: Callable[[QueuedPodInfo, PodInfo], bool]
     ) -> list[str]:
-        """``AssignedPodAdded``: only parked pods whose cross-topology terms the pod touches.
+        """``AssignedPodAdded``: only parked pods with a required affinity term ``pod`` matches.
 
-        ``matches_cross_topology_term(parked, pod)`` is ``getUnschedulablePodsWithCrossTopologyTerm``:
-        the parked pod was rejected by PodTopologySpread in the same namespace, or one of its
-        required pod-affinity terms matches ``pod``.
+        ``matches_affinity_term(parked, pod)`` is v1.30's
+        ``getUnschedulablePodsWithMatchingAffinityTerm``.  The move still counts as a move
+        request, so a pod whose cycle is running when the event arrives is backed off.
         """
-        candidates = [q for q in self._unschedulable.values() if matches_cross_topology_term(q, pod)]
+        candidates = [q for q in self._unschedulable.values() if matches_affinity_term(q, pod)]
         return self._move(candidates, ASSIGNED_POD_ADD, now)
 
     def activate(self, keys: Iterable[str], now: float) -> None:

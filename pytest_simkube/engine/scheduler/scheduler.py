@@ -258,15 +258,17 @@ class Scheduler:
         keep: list[tuple[float, PodInfo]] = []
         for when, pod in self._deferred_adds:
             if when < now or include_current:
-                self.queue.assigned_pod_added(pod, now, self._matches_cross_topology_term)
+                self.queue.assigned_pod_added(pod, now, self._matches_affinity_term)
             else:
                 keep.append((when, pod))
         self._deferred_adds = keep
 
-    def _matches_cross_topology_term(self, parked: QueuedPodInfo, pod: PodInfo) -> bool:
-        """``getUnschedulablePodsWithCrossTopologyTerm``."""
-        if "PodTopologySpread" in parked.unschedulable_plugins and parked.pod.namespace == pod.namespace:
-            return True
+    def _matches_affinity_term(self, parked: QueuedPodInfo, pod: PodInfo) -> bool:
+        """``getUnschedulablePodsWithMatchingAffinityTerm`` (v1.30): a required affinity term matches.
+
+        (Pods rejected by PodTopologySpread are not woken by a pod add in v1.30; later releases
+        added that in ``getUnschedulablePodsWithCrossTopologyTerm``.)
+        """
         runtime = self.profiles.get(parked.pod.scheduler_name)
         labels = runtime.framework.handle.namespace_labels if runtime else (lambda ns: {})
         terms = affinity_terms_or_empty(parked.pod).required_affinity
@@ -300,7 +302,7 @@ class Scheduler:
         info = pod if isinstance(pod, PodInfo) else parse_pod(pod)
         if info.node_name:
             self.snapshot.add_pod(info)
-            self.queue.assigned_pod_added(info, now, self._matches_cross_topology_term)
+            self.queue.assigned_pod_added(info, now, self._matches_affinity_term)
             return info
         if info.scheduler_name not in self.profiles:
             return None
