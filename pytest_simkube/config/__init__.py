@@ -11,8 +11,17 @@ from __future__ import annotations
 from pytest_simkube.config.autoscaler import (
     OPTION_SPECS,
     AutoscalerOptions,
+    NodeGroupAutoscalingOptions,
     default_autoscaler_options,
     parse_autoscaler_options,
+    parse_node_group_options,
 )
 
-__all__ = ["OPTION_SPECS", "AutoscalerOptions", "default_autoscaler_options", "parse_autoscaler_options"]
+__all__ = [
+    "OPTION_SPECS",
+    "AutoscalerOptions",
+    "NodeGroupAutoscalingOptions",
+    "default_autoscaler_options",
+    "parse_autoscaler_options",
+    "parse_node_group_options",
+]

@@ -466,3 +466,84 @@ def option_names() -> list[str]:
     """Every accepted spelling, for documentation and completion."""
     return sorted(_BY_SPELLING)
 
+
+
+# Per-node-group overrides: cluster-autoscaler's NodeGroupAutoscalingOptions
+# (config/autoscaling_options.go), served by a cloud provider's NodeGroupGetOptions; the
+# externalgrpc proto carries exactly these (AUTOSCALER.md §5.1).
+_GROUP_OPTIONS: dict[str, str] = {
+    "scaleDownUtilizationThreshold": "scale-down-utilization-threshold",
+    "scaleDownGpuUtilizationThreshold": "scale-down-gpu-utilization-threshold",
+    "scaleDownUnneededTime": "scale-down-unneeded-time",
+    "scaleDownUnreadyTime": "scale-down-unready-time",
+    "maxNodeProvisionTime": "max-node-provision-time",
+    "ignoreDaemonSetsUtilization": "ignore-daemonsets-utilization",
+}
+GROUP_OPTION_KEYS = (*_GROUP_OPTIONS, "zeroOrMaxNodeScaling")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeGroupAutoscalingOptions:
+    """One node group's overrides; ``None`` means "the cluster-wide value"."""
+
+    scale_down_utilization_threshold: float | None = None
+    scale_down_gpu_utilization_threshold: float | None = None
+    scale_down_unneeded_time: float | None = None
+    scale_down_unready_time: float | None = None
+    max_node_provision_time: float | None = None
+    ignore_daemonsets_utilization: bool | None = None
+    zero_or_max_node_scaling: bool = False
+
+    def resolve(self, defaults: AutoscalerOptions) -> NodeGroupAutoscalingOptions:
+        """Every field filled: the override, else the cluster-wide option."""
+        values = {}
+        for flag in _GROUP_OPTIONS.values():
+            attribute = flag.replace("-", "_")
+            own = getattr(self, attribute)
+            values[attribute] = getattr(defaults, attribute) if own is None else own
+        return NodeGroupAutoscalingOptions(**values, zero_or_max_node_scaling=self.zero_or_max_node_scaling)
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for camel, flag in _GROUP_OPTIONS.items():
+            value = getattr(self, flag.replace("-", "_"))
+            if value is not None:
+                result[camel] = format_duration(value) if OPTION_SPECS[flag].kind == "duration" else value
+        if self.zero_or_max_node_scaling:
+            result["zeroOrMaxNodeScaling"] = True
+        return result
+
+
+def parse_node_group_options(
+    mapping: Mapping[str, Any] | None,
+    source: str | None,
+    where: str,
+    *,
+    lines: Mapping[str, int] | None = None,
+) -> NodeGroupAutoscalingOptions:
+    """A node group's ``autoscaling`` overrides (camelCase, as in NodeGroupAutoscalingOptions)."""
+
+    def fail(path: str, message: str) -> ConfigError:
+        line = lines.get(path) if lines else None
+        return ConfigError(source, f"line {line}, key '{path}'" if line else path, message)
+
+    if mapping is None:
+        return NodeGroupAutoscalingOptions()
+    if not isinstance(mapping, Mapping):
+        raise fail(where, f"expected a mapping of node group autoscaling options, got {_type_name(mapping)}")
+    values: dict[str, Any] = {}
+    for key, raw in mapping.items():
+        path = f"{where}.{key}"
+        if key == "zeroOrMaxNodeScaling":
+            if not isinstance(raw, bool):
+                raise fail(path, f"expected true or false, got {raw!r}")
+            values["zero_or_max_node_scaling"] = raw
+            continue
+        flag = _GROUP_OPTIONS.get(key) if isinstance(key, str) else None
+        if flag is None:
+            hint = difflib.get_close_matches(str(key), GROUP_OPTION_KEYS, n=1)
+            known = ", ".join(GROUP_OPTION_KEYS)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {known})"
+            raise fail(path, f"unknown node group autoscaling option {key!r}{suggestion}")
+        values[flag.replace("-", "_")] = _convert(OPTION_SPECS[flag], raw, path, fail)
+    return NodeGroupAutoscalingOptions(**values)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pytest_simkube.config.autoscaler import parse_autoscaler_options
+from pytest_simkube.config.autoscaler import parse_autoscaler_options, parse_node_group_options
 from pytest_simkube.errors import ScenarioError
 from pytest_simkube.expect.parser import parse_expectations
 from pytest_simkube.scenario.config_files import ConfigFiles, WorkingTreeFiles
@@ -31,7 +31,7 @@ from pytest_simkube.scenario.yamldoc import Reader, child_path, parse_yaml_docum
 SCENARIO_SUFFIX = ".simkube.yaml"
 TOP_LEVEL_KEYS = ("name", "description", "trace", "duration", "seed", "cluster", "config", "expect")
 CLUSTER_KEYS = ("nodes", "nodeGroups")
-NODE_GROUP_KEYS = ("name", "min", "max", "price", "provisionDelay", "template", "zones")
+NODE_GROUP_KEYS = ("name", "min", "max", "price", "provisionDelay", "template", "zones", "autoscaling")
 CONFIG_KEYS = ("scheduler", "autoscaler", "patches")
 _SCENARIO_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
@@ -150,8 +150,11 @@ def _node_group(reader: Reader, value: Any, path: str) -> NodeGroupSpec:
             raise reader.fail(zones_path, "give at least one zone, or leave 'zones' out")
         if len(set(zones)) != len(zones):
             raise reader.fail(zones_path, f"zones repeat: {zones}")
+    autoscaling = parse_node_group_options(data.get("autoscaling"), reader.source,
+                                           child_path(path, "autoscaling"), lines=reader.lines)
     return NodeGroupSpec(name=name, min_size=min_size, max_size=max_size, template=template,
-                         price_per_hour=price, provision_delay_seconds=delay, zones=zones)
+                         price_per_hour=price, provision_delay_seconds=delay, zones=zones,
+                         autoscaling=autoscaling)
 
 
 def resolve_config(reader: Reader, value: Any, files: ConfigFiles) -> ProposedConfig:

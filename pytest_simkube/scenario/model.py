@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_simkube.config.autoscaler import AutoscalerOptions
+from pytest_simkube.config.autoscaler import AutoscalerOptions, NodeGroupAutoscalingOptions
 from pytest_simkube.expect.model import Expectation
 from pytest_simkube.kube.duration import format_duration
 from pytest_simkube.scenario.nodes import NODE_GROUP_LABEL, NodeTemplate, build_node
@@ -36,6 +36,12 @@ class NodeGroupSpec:
     price_per_hour: float = 0.0
     provision_delay_seconds: float = DEFAULT_PROVISION_DELAY_SECONDS
     zones: list[str] | None = None
+    autoscaling: NodeGroupAutoscalingOptions = field(default_factory=NodeGroupAutoscalingOptions)
+    """Per-group overrides of the cluster-wide autoscaler options (``NodeGroupGetOptions``)."""
+
+    def autoscaling_options(self, defaults: AutoscalerOptions) -> NodeGroupAutoscalingOptions:
+        """This group's effective scale-down and provisioning options."""
+        return self.autoscaling.resolve(defaults)
 
     def node_name(self, index: int) -> str:
         return f"{self.name}-{index}"
@@ -61,6 +67,8 @@ class NodeGroupSpec:
         }
         if self.zones:
             result["zones"] = list(self.zones)
+        if self.autoscaling.to_dict():
+            result["autoscaling"] = self.autoscaling.to_dict()
         return result
 
 

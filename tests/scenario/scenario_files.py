@@ -103,6 +103,7 @@ cluster:
     - name: gpu-p3
       max: 4
       price: 3.06
+      autoscaling: {scaleDownUnneededTime: 2m}
       template:
         cpu: "8"
         memory: 61Gi

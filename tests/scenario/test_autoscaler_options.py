@@ -11,6 +11,7 @@ from pytest_simkube.config.autoscaler import (
     AutoscalerOptions,
     option_names,
     parse_autoscaler_options,
+    parse_node_group_options,
 )
 from pytest_simkube.errors import ConfigError
 
@@ -60,9 +61,15 @@ def test_both_spellings_are_accepted_and_mean_the_same():
 
 def test_to_flags_emits_only_what_was_set_as_real_ca_flags():
     options = parse_autoscaler_options(
-        {"expander": "priority,least-waste", "scaleDownUnneededTime": "90s", "scan-interval": "15s",
-         "balanceSimilarNodeGroups": True, "scaleDownUtilizationThreshold": 0.65, "cores-total": "0:640",
-         "expanderPriorities": {10: [".*"], 50: ["^gpu-.*"]}},
+        {
+            "expander": "priority,least-waste",
+            "scaleDownUnneededTime": "90s",
+            "scan-interval": "15s",
+            "balanceSimilarNodeGroups": True,
+            "scaleDownUtilizationThreshold": 0.65,
+            "cores-total": "0:640",
+            "expanderPriorities": {10: [".*"], 50: ["^gpu-.*"]},
+        },
         "s.yaml",
     )
     assert options.to_flags() == [
@@ -86,30 +93,55 @@ def test_to_flags_emits_only_what_was_set_as_real_ca_flags():
 @pytest.mark.parametrize(
     ("mapping", "where", "message"),
     [
-        ({"scaleDownUneededTime": "5m"}, "line 12, key 'config.autoscaler.scaleDownUneededTime'",
-         "unknown cluster-autoscaler option 'scaleDownUneededTime' (did you mean 'scaleDownUnneededTime'?)"),
-        ({"scale-down-unneded-time": "5m"}, "config.autoscaler.scale-down-unneded-time",
-         "(did you mean 'scale-down-unneeded-time'?)"),
-        ({"expander": "least_waste"}, "config.autoscaler.expander",
-         "unknown expander 'least_waste' (did you mean 'least-waste'?)"),
+        (
+            {"scaleDownUneededTime": "5m"},
+            "line 12, key 'config.autoscaler.scaleDownUneededTime'",
+            "unknown cluster-autoscaler option 'scaleDownUneededTime' "
+            "(did you mean 'scaleDownUnneededTime'?)",
+        ),
+        (
+            {"scale-down-unneded-time": "5m"},
+            "config.autoscaler.scale-down-unneded-time",
+            "(did you mean 'scale-down-unneeded-time'?)",
+        ),
+        (
+            {"expander": "least_waste"},
+            "config.autoscaler.expander",
+            "unknown expander 'least_waste' (did you mean 'least-waste'?)",
+        ),
         ({"expander": "priority"}, "config.autoscaler.expander", "needs 'expanderPriorities'"),
         ({"scanInterval": "10x"}, "config.autoscaler.scanInterval", "unknown unit 'x' in duration '10x'"),
         ({"scanInterval": "0s"}, "config.autoscaler.scanInterval", "scan interval must be positive"),
         ({"maxNodesTotal": "80"}, "config.autoscaler.maxNodesTotal", "expected an integer, got '80'"),
         ({"scaleDownEnabled": "yes please"}, "config.autoscaler.scaleDownEnabled", "expected true or false"),
-        ({"scaleDownUtilizationThreshold": 1.5}, "config.autoscaler.scaleDownUtilizationThreshold",
-         "must be between 0 and 1"),
-        ({"coresTotal": "8:4"}, "config.autoscaler.coresTotal",
-         "max size must be greater or equal to min size"),
+        (
+            {"scaleDownUtilizationThreshold": 1.5},
+            "config.autoscaler.scaleDownUtilizationThreshold",
+            "must be between 0 and 1",
+        ),
+        (
+            {"coresTotal": "8:4"},
+            "config.autoscaler.coresTotal",
+            "max size must be greater or equal to min size",
+        ),
         ({"coresTotal": "8"}, "config.autoscaler.coresTotal", "expected '<min>:<max>'"),
         ({"scanInterval": "10s", "scan-interval": "20s"}, "config.autoscaler.scan-interval", "given twice"),
         ({"estimator": "oracle"}, "config.autoscaler.estimator", "unknown estimator 'oracle'"),
-        ({"expanderPriorities": {"high": ["a"]}}, "config.autoscaler.expanderPriorities.high",
-         "priority must be an integer"),
-        ({"expanderPriorities": {10: ["("]}}, "config.autoscaler.expanderPriorities.10[0]",
-         "invalid regular expression '('"),
-        ({"maxDrainParallelism": 20}, "config.autoscaler.maxDrainParallelism",
-         "cannot exceed max-scale-down-parallelism"),
+        (
+            {"expanderPriorities": {"high": ["a"]}},
+            "config.autoscaler.expanderPriorities.high",
+            "priority must be an integer",
+        ),
+        (
+            {"expanderPriorities": {10: ["("]}},
+            "config.autoscaler.expanderPriorities.10[0]",
+            "invalid regular expression '('",
+        ),
+        (
+            {"maxDrainParallelism": 20},
+            "config.autoscaler.maxDrainParallelism",
+            "cannot exceed max-scale-down-parallelism",
+        ),
     ],
 )
 def test_bad_options_name_file_line_and_key(mapping, where, message):
@@ -124,3 +156,41 @@ def test_bad_options_name_file_line_and_key(mapping, where, message):
 def test_not_a_mapping():
     with pytest.raises(ConfigError, match="expected a mapping of cluster-autoscaler options, got a list"):
         parse_autoscaler_options(["expander"], "s.yaml")
+
+
+def test_node_group_overrides_fall_back_to_the_cluster_wide_options():
+    cluster = parse_autoscaler_options(
+        {"scaleDownUnneededTime": "5m", "maxNodeProvisionTime": "10m"}, "s.yaml"
+    )
+    overrides = parse_node_group_options(
+        {"scaleDownUtilizationThreshold": 0.7, "scaleDownUnneededTime": "1m", "zeroOrMaxNodeScaling": True},
+        "s.yaml",
+        "cluster.nodeGroups[0].autoscaling",
+    )
+    resolved = overrides.resolve(cluster)
+    assert resolved.scale_down_utilization_threshold == 0.7
+    assert resolved.scale_down_unneeded_time == 60.0
+    assert resolved.max_node_provision_time == 600.0  # cluster-wide
+    assert resolved.scale_down_unready_time == 1200.0  # CA default
+    assert resolved.ignore_daemonsets_utilization is False
+    assert resolved.zero_or_max_node_scaling is True
+    assert overrides.to_dict() == {
+        "scaleDownUtilizationThreshold": 0.7,
+        "scaleDownUnneededTime": "1m0s",
+        "zeroOrMaxNodeScaling": True,
+    }
+    assert parse_node_group_options(None, "s.yaml", "x").resolve(cluster).scale_down_unneeded_time == 300.0
+
+
+def test_node_group_override_errors():
+    lines = {"cluster.nodeGroups[0].autoscaling.scaleDownUneededTime": 21}
+    with pytest.raises(ConfigError) as info:
+        parse_node_group_options(
+            {"scaleDownUneededTime": "1m"}, "s.yaml", "cluster.nodeGroups[0].autoscaling", lines=lines
+        )
+    assert info.value.where == "line 21, key 'cluster.nodeGroups[0].autoscaling.scaleDownUneededTime'"
+    assert "did you mean 'scaleDownUnneededTime'?" in info.value.message
+    with pytest.raises(ConfigError, match="must be between 0 and 1"):
+        parse_node_group_options({"scaleDownUtilizationThreshold": 2}, "s.yaml", "g")
+    with pytest.raises(ConfigError, match="expected true or false"):
+        parse_node_group_options({"zeroOrMaxNodeScaling": "yes"}, "s.yaml", "g")

@@ -25,7 +25,8 @@ def test_the_documented_example_loads(tmp_path):
 
 
 def test_the_documented_patch_applies(tmp_path):
-    patch = code_blocks(DOC.read_text(), "yaml")[2]
+    blocks = code_blocks(DOC.read_text(), "yaml")
+    (patch,) = [block for block in blocks if block.startswith("apiVersion: apps/v1")]
     (tmp_path / "p.yaml").write_text(patch)
     patched = apply_patches(shop_trace(), load_patch_file(tmp_path / "p.yaml"))
     app = patched.events[0].applied_objs[0]["spec"]["template"]["spec"]["containers"][0]

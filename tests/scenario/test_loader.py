@@ -36,6 +36,9 @@ def test_realistic_scenario_loads_with_resolved_paths_and_defaults(tmp_path):
     assert (gpu.min_size, gpu.zones) == (0, None)
     assert gpu.provision_delay_seconds == DEFAULT_PROVISION_DELAY_SECONDS
     assert gpu.template.extended == {"nvidia.com/gpu": 1}
+    assert gpu.autoscaling.scale_down_unneeded_time == 120.0
+    assert gpu.autoscaling_options(scenario.config.autoscaler).scale_down_utilization_threshold == 0.5
+    assert general.autoscaling_options(scenario.config.autoscaler).scale_down_unneeded_time == 300.0
     assert gpu.template.taints == [{"key": "nvidia.com/gpu", "effect": "NoSchedule"}]
 
     (system,) = scenario.cluster.nodes
@@ -58,7 +61,7 @@ def test_realistic_scenario_loads_with_resolved_paths_and_defaults(tmp_path):
         "cost.node_hours <= baseline * 1.05"]
     expected_lines = [line_of(SCENARIO, "- " + e.text) for e in scenario.expectations]
     assert [e.line for e in scenario.expectations] == expected_lines
-    assert scenario.expectations[0].line == 34
+    assert scenario.expectations[0].line == 35
     assert scenario.expectations[0].source == str(path)
 
 
