@@ -330,7 +330,11 @@ class ScorePlugin(Plugin):
     ``score_many`` returns raw scores (int64 array aligned with ``slots``);
     ``normalize_scores`` (``ScoreExtensions.NormalizeScore``) maps them to [0, 100].  The
     default normalisation is the identity, for plugins whose raw score already is in range.
+    The runtime checks the range (upstream errors out otherwise) unless the class sets
+    ``scores_in_range = True`` because its formula cannot leave [0, 100].
     """
+
+    scores_in_range: ClassVar[bool] = False
 
     def score(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> int:
         return int(self.score_many(state, pod, snapshot, np.array([slot], dtype=np.int64))[0])
@@ -591,7 +595,9 @@ class Framework:
                 dtype=np.int64)
             if normalized is raw:
                 normalized = raw.copy()
-            if normalized.size and (normalized.min() < MIN_NODE_SCORE or normalized.max() > MAX_NODE_SCORE):
+            if getattr(plugin, "scores_in_range", False):
+                pass
+            elif normalized.size and (normalized.min() < MIN_NODE_SCORE or normalized.max() > MAX_NODE_SCORE):
                 raise FrameworkError(f"plugin {plugin.name} returned a score outside [0, 100]")
             out[plugin.name] = (raw, normalized)
         return out

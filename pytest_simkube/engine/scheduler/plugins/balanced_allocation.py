@@ -33,6 +33,7 @@ from pytest_simkube.kube.pods import PodInfo
 
 class BalancedAllocation(PreScorePlugin, ScorePlugin):
     name = "NodeResourcesBalancedAllocation"
+    scores_in_range = True
 
     def __init__(self, args: Mapping[str, Any] | None = None, handle: Handle | None = None) -> None:
         super().__init__(args, handle)

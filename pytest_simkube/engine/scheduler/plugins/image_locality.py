@@ -26,9 +26,12 @@ def calculate_priority(sum_scores: np.ndarray, num_containers: int) -> np.ndarra
 
 class ImageLocality(ScorePlugin):
     name = "ImageLocality"
+    scores_in_range = True
 
     def score_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                    ) -> np.ndarray:
+        if not snapshot.image_node_count:
+            return np.zeros(len(slots), dtype=np.int64)   # no node reports images: 0 everywhere
         spec = pod.spec
         containers = list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
         sums = np.zeros(len(slots), dtype=np.int64)

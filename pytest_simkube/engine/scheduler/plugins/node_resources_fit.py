@@ -53,6 +53,7 @@ def _is_extended(name: str) -> bool:
 
 class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     name = "NodeResourcesFit"
+    scores_in_range = True
 
     def __init__(self, args: Mapping[str, Any] | None = None, handle: Handle | None = None) -> None:
         super().__init__(args, handle)

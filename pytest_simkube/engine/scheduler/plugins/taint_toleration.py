@@ -42,6 +42,7 @@ def count_intolerable_prefer_no_schedule(taints: tuple[Taint, ...], tolerations:
 
 class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
     name = "TaintToleration"
+    scores_in_range = True
 
     def filter_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                     ) -> FilterVerdicts:
