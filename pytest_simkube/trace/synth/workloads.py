@@ -210,10 +210,10 @@ def _arrivals(ctx: GroupContext) -> tuple[np.ndarray, np.ndarray]:
 def generate_cronjobs(ctx: GroupContext) -> None:
     """Each CronJob runs at its schedule's times; every run's pods become lifecycles of the CronJob.
 
-    Concurrency follows the CronJob controller (``pkg/controller/cronjob/cronjob_controllerv2.go``):
-    Allow runs overlap; Forbid skips a run while the previous one is active; Replace deletes
-    the active run (its pods end at that moment, unstarted ones never start). Deleting the
-    CronJob garbage-collects its Jobs, ending their pods too.
+    Concurrency follows the CronJob controller (``pkg/controller/cronjob/cronjob_controllerv2.go``,
+    ``syncCronJob``): Allow runs overlap; Forbid holds a slot back while a run is active and
+    starts the latest missed slot when that run completes; Replace deletes the active run.
+    Deleting the CronJob garbage-collects its Jobs, ending their pods too.
     """
     group, recorder, rng, delay = ctx.group, ctx.recorder, ctx.rng, ctx.spec.pod_start_delay
     recorder.track(CRONJOB, lifecycle=True)
@@ -228,7 +228,7 @@ def generate_cronjobs(ctx: GroupContext) -> None:
         obj = objects.cronjob(name, namespace, labels, group.schedule.text, group.concurrency_policy,
                               int(group.parallelism.values[0]), int(group.completions.values[0]), template)
         recorder.apply(ctx.ts(group.created_at), CRONJOB, f"{namespace}/{name}", obj)
-        starts, ends = _cron_runs(ctx, run_offsets, parallelism, completions, runtimes, delay)
+        starts, ends = _cron_runs(ctx, run_offsets, parallelism, completions, runtimes, delay, ctx.ts(stop))
         if group.deleted_at is not None:
             deleted = ctx.ts(group.deleted_at)
             alive = starts < deleted
@@ -241,32 +241,49 @@ def generate_cronjobs(ctx: GroupContext) -> None:
 
 
 def _cron_runs(ctx: GroupContext, run_offsets: np.ndarray, parallelism: np.ndarray, completions: np.ndarray,
-               runtimes: np.ndarray, delay: int) -> tuple[np.ndarray, np.ndarray]:
+               runtimes: np.ndarray, delay: int, stop_ts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pod start/end times of every run of one CronJob, following ``syncCronJob``.
+
+    Forbid: a slot that comes while a run is active is not started, and LastScheduleTime is
+    not advanced, so when the active Job completes the controller (woken by the Job update)
+    starts the most recent missed slot at once (no ``startingDeadlineSeconds``).
+    Replace: the active Job is deleted at the slot; its running pods end then, pods it had
+    not started never run.
+    """
     policy = ctx.group.concurrency_policy
-    all_starts: list[np.ndarray] = []
-    all_ends: list[np.ndarray] = []
-    active_until = -1
-    cursor = 0
-    for run, offset in enumerate(run_offsets.tolist()):
+    starts_list: list[np.ndarray] = []
+    ends_list: list[np.ndarray] = []
+    state = {"active_until": -1, "launched": 0, "cursor": 0}
+
+    def launch(at: int) -> None:
+        run, cursor = state["launched"], state["cursor"]
         count = int(completions[run])
-        run_times = runtimes[cursor:cursor + count]
-        cursor += count
+        starts, ends = job_pod_runs(at + delay, int(parallelism[run]), runtimes[cursor:cursor + count])
+        state["launched"], state["cursor"] = run + 1, cursor + count
+        starts_list.append(starts)
+        ends_list.append(ends)
+        state["active_until"] = int(ends.max()) if ends.size else at
+
+    missed: int | None = None
+    for offset in run_offsets.tolist():
         scheduled = ctx.ts(offset)
-        if active_until > scheduled:
-            if policy == "Forbid":
+        if policy == "Forbid":
+            if missed is not None and state["active_until"] <= scheduled:
+                launch(state["active_until"])
+                missed = None
+            if state["active_until"] > scheduled:
+                missed = scheduled
                 continue
-            if policy == "Replace" and all_starts:
-                previous_starts, previous_ends = all_starts[-1], all_ends[-1]
-                started = previous_starts < scheduled
-                all_starts[-1] = previous_starts[started]
-                all_ends[-1] = np.minimum(previous_ends[started], scheduled)
-        starts, ends = job_pod_runs(scheduled + delay, int(parallelism[run]), run_times)
-        all_starts.append(starts)
-        all_ends.append(ends)
-        active_until = int(ends.max()) if ends.size else scheduled
-    if not all_starts:
+        elif policy == "Replace" and state["active_until"] > scheduled and starts_list:
+            started = starts_list[-1] < scheduled
+            starts_list[-1] = starts_list[-1][started]
+            ends_list[-1] = np.minimum(ends_list[-1][started], scheduled)
+        launch(scheduled)
+    if missed is not None and state["active_until"] < stop_ts:
+        launch(state["active_until"])
+    if not starts_list:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return np.concatenate(all_starts), np.concatenate(all_ends)
+    return np.concatenate(starts_list), np.concatenate(ends_list)
 
 
 # -- bare Pods ----------------------------------------------------------------------------------
