@@ -17,6 +17,7 @@ from pytest_simkube.kube.duration import format_duration
 from pytest_simkube.scenario.nodes import NODE_GROUP_LABEL, NodeTemplate, build_node
 
 if TYPE_CHECKING:
+    from pytest_simkube.config.scheduler import SchedulerConfiguration
     from pytest_simkube.scenario.patches import Patch
     from pytest_simkube.trace.model import Trace
 
@@ -94,8 +95,8 @@ class ClusterSpec:
 class ProposedConfig:
     """The change under test: scheduler configuration, autoscaler options, manifest patches."""
 
-    scheduler: Any | None = None
-    """A ``pytest_simkube.config.scheduler.SchedulerConfiguration``, or None for kube-scheduler defaults."""
+    scheduler: SchedulerConfiguration | None = None
+    """The proposed KubeSchedulerConfiguration, or None for kube-scheduler's defaults."""
     scheduler_path: Path | None = None
     autoscaler: AutoscalerOptions = field(default_factory=AutoscalerOptions)
     patches: list[Patch] = field(default_factory=list)
@@ -136,6 +137,7 @@ class Scenario:
         config: dict[str, Any] = {
             "scheduler": str(self.config.scheduler_path) if self.config.scheduler_path
             else ("inline" if self.config.scheduler is not None else "kube-scheduler defaults"),
+            "schedulerProfiles": _scheduler_summary(self.config.scheduler),
             "autoscaler": self.config.autoscaler.to_dict(),
             "patches": [patch.describe() for patch in self.config.patches],
         }
@@ -154,3 +156,27 @@ class Scenario:
             "config": config,
             "expect": [exp.text for exp in self.expectations],
         }
+
+
+def _scheduler_summary(scheduler: SchedulerConfiguration | None) -> list[dict[str, Any]]:
+    """Each profile's effective settings: what ``show`` prints instead of the raw file."""
+    from pytest_simkube.config.scheduler import default_scheduler_config
+
+    config = scheduler if scheduler is not None else default_scheduler_config()
+    profiles = []
+    for profile in config.profiles:
+        summary: dict[str, Any] = {
+            "schedulerName": profile.scheduler_name,
+            "percentageOfNodesToScore": config.percentage_for(profile),
+            "podInitialBackoffSeconds": config.pod_initial_backoff_seconds,
+            "podMaxBackoffSeconds": config.pod_max_backoff_seconds,
+            "filter": list(profile.plugins.get("filter", ())),
+            "score": {name: profile.score_weights[name] for name in profile.plugins.get("score", ())},
+        }
+        fit = profile.args("NodeResourcesFit")
+        strategy = getattr(fit, "scoring_strategy", None)
+        if strategy is not None:
+            weights = ", ".join(f"{r.name}: {r.weight}" for r in strategy.resources)
+            summary["nodeResourcesFitScoring"] = f"{strategy.type} ({weights})"
+        profiles.append(summary)
+    return profiles

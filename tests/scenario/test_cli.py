@@ -81,6 +81,10 @@ def test_show_prints_resolved_settings_with_defaults(cli, tmp_path):
     assert shown["cluster"]["initialNodes"] == 4
     assert shown["cluster"]["nodeGroups"][1]["provisionDelay"] == "1m0s"  # the default
     assert shown["cluster"]["nodeGroups"][1]["template"]["pods"] == 110
+    (profile,) = shown["config"]["schedulerProfiles"]
+    assert profile["schedulerName"] == "default-scheduler"
+    assert profile["nodeResourcesFitScoring"] == "MostAllocated (cpu: 1, memory: 1)"
+    assert profile["score"]["TaintToleration"] == 3 and "NodeResourcesFit" in profile["filter"]
     autoscaler = shown["config"]["autoscaler"]
     assert autoscaler["scaleDownUnneededTime"] == "5m0s"
     assert autoscaler["scanInterval"] == "10s" and autoscaler["expander"] == "least-waste"
