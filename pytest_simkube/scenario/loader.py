@@ -61,6 +61,8 @@ def parse_scenario(text: str, path: str | Path) -> Scenario:
         raise ScenarioError(source, None, "the scenario file is empty")
     data, lines = documents[0]
     reader = Reader(source, lines, ScenarioError)
+    if isinstance(data, dict):  # top-level "x-..." keys hold YAML anchors for reuse (compose-style)
+        data = {key: value for key, value in data.items() if not str(key).startswith("x-")}
     top = reader.mapping(data, "", TOP_LEVEL_KEYS, required=("trace",), what="scenario mapping")
     files = WorkingTreeFiles(file.resolve().parent)
 

@@ -315,3 +315,19 @@ def test_patch_that_addresses_nothing_fails_when_the_trace_is_loaded(tmp_path):
     assert info.value.source.endswith("requests.yaml")
     assert info.value.where == "document 1 (line 1)"
     assert "addresses apps/v1 Deployment shop/chekout, which the trace never applies" in info.value.message
+
+
+def test_yaml_anchors_merge_keys_and_x_extension_keys(tmp_path):
+    write_scenario_folder(tmp_path)
+    text = """\
+trace: traces/shop.sktrace
+x-node: &node {cpu: "8", memory: 32Gi}
+cluster:
+  nodeGroups:
+    - &general {name: general, max: 3, template: *node}
+    - <<: *general
+      name: general-b
+"""
+    scenario = parse_scenario(text, tmp_path / "anchors.simkube.yaml")
+    assert [(g.name, g.max_size, g.template.cpu_millis) for g in scenario.cluster.node_groups] == [
+        ("general", 3, 8000), ("general-b", 3, 8000)]
