@@ -71,9 +71,8 @@ class FrameworkScheduler:
         reasons: Counter[str] = Counter()
         cycle = result.cycle
         if cycle is not None:
-            for status in cycle.node_statuses.values():
-                if status.plugin:
-                    reasons[status.plugin] += 1
+            reasons.update(status.plugin for status in cycle.node_statuses.values())
+            reasons.pop("", None)
             if not cycle.node_statuses and cycle.pre_filter_status.plugin:
                 reasons[cycle.pre_filter_status.plugin] = cycle.num_all_nodes
         return Decision(result.key, None, result.attempt, dict(sorted(reasons.items())), result.message,

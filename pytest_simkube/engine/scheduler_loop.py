@@ -56,9 +56,10 @@ class SchedulerLoop:
                 self.unschedulable.pop(pod.key, None)
                 ctx.kubelet.bind(pod, decision.node, decision.attempt)
             else:
+                first = pod.key not in self.unschedulable
                 self.unschedulable[pod.key] = decision
                 ctx.sim.emit(PodUnschedulable(ctx.sim.t(), pod.key, decision.attempt,
-                                              dict(decision.reasons), decision.message))
+                                              dict(decision.reasons), decision.message), change=first)
         self._arm_wakeup()
 
     def _arm_wakeup(self) -> None:

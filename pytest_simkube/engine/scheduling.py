@@ -186,10 +186,11 @@ class ResourceFitScheduler:
         while backoff and backoff[0][0] <= now:
             _, _, key = heapq.heappop(backoff)
             self._push_active(key)
-        stale = [k for k, t in self._unschedulable.items() if now - t >= MAX_IN_UNSCHEDULABLE]
-        for key in stale:
-            del self._unschedulable[key]
-            self._push_active(key)
+        if self._unschedulable and now - min(self._unschedulable.values()) >= MAX_IN_UNSCHEDULABLE:
+            stale = [k for k, t in self._unschedulable.items() if now - t >= MAX_IN_UNSCHEDULABLE]
+            for key in stale:
+                del self._unschedulable[key]
+                self._push_active(key)
 
     def next_wakeup(self, now: float) -> float | None:
         times = []

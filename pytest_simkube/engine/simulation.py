@@ -15,7 +15,7 @@ scheduling cycles, nodes booting, pods starting) and either no pod is waiting to
 scheduled or nothing has changed for ``quiet_seconds`` (those pods are stuck); in any case
 at ``window_end + drain_limit``. Background events - periodic scans, retry timers and the
 end of a pod's traced run time - never extend a run by themselves. The recorded duration
-is ``max(window_end, time of the last change)``.
+is ``max(window_end, time of the last change)``; a retry that fails again is no change.
 """
 
 from __future__ import annotations
@@ -78,9 +78,12 @@ class Simulation:
         return gen
 
     # -- the record -------------------------------------------------------------------
-    def emit(self, record: Record) -> None:
+    def emit(self, record: Record, *, change: bool = True) -> None:
+        """Append to the RunRecord; ``change=False`` for records that only repeat a state
+        (a pod failing to schedule again), which must not keep a drain going."""
         self.run.records.append(record)
-        self.last_change = self.now
+        if change:
+            self.last_change = self.now
 
     def t(self) -> float:
         """``now`` rounded to microseconds, the precision records carry."""

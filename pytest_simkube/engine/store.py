@@ -23,9 +23,18 @@ def object_key(obj: KubeObject) -> str:
     return f"{ns}/{meta.get('name', '')}" if ns else meta.get("name", "")
 
 
+def _controller_owner(obj: KubeObject) -> tuple[str, str] | None:
+    meta = obj.get("metadata") or {}
+    for ref in meta.get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref.get("kind", ""), f"{meta.get('namespace', '')}/{ref.get('name', '')}"
+    return None
+
+
 class ObjectStore:
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, KubeObject]] = defaultdict(dict)
+        self._children: dict[tuple[str, str, str], dict[str, KubeObject]] = defaultdict(dict)
         self.pods: dict[str, Pod] = {}
         self.nodes: dict[str, Node] = {}
         self._by_owner: dict[tuple[str, str], dict[str, Pod]] = defaultdict(dict)
@@ -43,8 +52,14 @@ class ObjectStore:
 
     def put(self, kind: str, obj: KubeObject) -> str:
         key = object_key(obj)
-        verb = "updated" if key in self.objects[kind] else "added"
+        old = self.objects[kind].get(key)
+        verb = "updated" if old is not None else "added"
+        if old is not None:
+            self._unindex(kind, key, old)
         self.objects[kind][key] = obj
+        owner = _controller_owner(obj)
+        if owner is not None:
+            self._children[(kind, *owner)][key] = obj
         for watcher in self._watchers[kind]:
             watcher(verb, key, obj)
         return key
@@ -52,9 +67,20 @@ class ObjectStore:
     def remove(self, kind: str, key: str) -> KubeObject | None:
         obj = self.objects[kind].pop(key, None)
         if obj is not None:
+            self._unindex(kind, key, obj)
             for watcher in self._watchers[kind]:
                 watcher("deleted", key, obj)
         return obj
+
+    def children(self, kind: str, owner_kind: str, owner_key: str) -> list[KubeObject]:
+        """Objects of ``kind`` whose controlling owner is ``owner_kind`` ``owner_key``
+        ("namespace/name"), in insertion order."""
+        return list(self._children.get((kind, owner_kind, owner_key), {}).values())
+
+    def _unindex(self, kind: str, key: str, obj: KubeObject) -> None:
+        owner = _controller_owner(obj)
+        if owner is not None:
+            self._children.get((kind, *owner), {}).pop(key, None)
 
     # -- pods ---------------------------------------------------------------------
     def add_pod(self, pod: Pod) -> None:

@@ -123,9 +123,7 @@ class Controller:
 
     def owned_objects(self, child_kind: str, obj: KubeObject) -> list[KubeObject]:
         meta = obj["metadata"]
-        ns = meta.get("namespace")
-        return [o for o in self.ctx.store.list(child_kind)
-                if (o["metadata"].get("namespace") == ns) and owned_by(o, self.kind, meta["name"])]
+        return self.ctx.store.children(child_kind, self.kind, f"{meta.get('namespace', '')}/{meta['name']}")
 
     def new_pod_name(self, obj: KubeObject) -> str:
         meta = obj["metadata"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 
-from pytest_simkube.engine.controllers.base import Controller, controller_ref, owned_by
+from pytest_simkube.engine.controllers.base import Controller, controller_ref
 from pytest_simkube.engine.controllers.cron import CronError, CronSchedule, parse_schedule
 from pytest_simkube.engine.events import Event
 from pytest_simkube.engine.objects import KubeObject
@@ -52,9 +52,7 @@ class CronJobController(Controller):
         return schedule
 
     def _jobs(self, key: str) -> list[KubeObject]:
-        ns, _, name = key.partition("/")
-        return [j for j in self.ctx.store.list("Job")
-                if j["metadata"].get("namespace") == ns and owned_by(j, self.kind, name)]
+        return self.ctx.store.children("Job", self.kind, key)
 
     def job_finished(self, job: KubeObject) -> None:
         for ref in job["metadata"].get("ownerReferences") or ():

@@ -108,11 +108,10 @@ class ReplicaSetController(Controller):
         owner = controller_of(obj)
         if owner is None:
             return own
-        ns = obj["metadata"].get("namespace")
+        ns = obj["metadata"].get("namespace", "")
         pods: list[Pod] = []
-        for rs in self.ctx.store.list(self.kind):
-            if rs["metadata"].get("namespace") == ns and controller_of(rs) == owner:
-                pods.extend(self.active_pods(self.key_of(rs)))
+        for rs in self.ctx.store.children(self.kind, owner[0], f"{ns}/{owner[1]}"):
+            pods.extend(self.active_pods(self.key_of(rs)))
         return pods
 
     def pod_changed(self, pod: Pod, disrupted: bool = False) -> None:
