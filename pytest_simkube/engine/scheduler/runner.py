@@ -187,6 +187,7 @@ def run_case(
         initial_backoff_seconds=initial,
         max_backoff_seconds=maximum,
         tie_breaker=tie_breaker,
+        record_scores=True,
     )
     rec = _Recorder()
 

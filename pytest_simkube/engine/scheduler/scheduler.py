@@ -187,8 +187,11 @@ class Scheduler:
         initial_backoff_seconds: float | None = None,
         max_backoff_seconds: float | None = None,
         tie_breaker: TieBreaker | None = None,
+        record_scores: bool = False,
     ) -> None:
         self.config = config or default_scheduler_config()
+        #: Fill ``ScheduleResult.scores`` (total per feasible node); costs a dict per cycle.
+        self.record_scores = record_scores
         self.snapshot = Snapshot()
         self.seed = seed
         self.nominator = _Nominator()
@@ -432,7 +435,7 @@ class Scheduler:
             cycle.current_pod = None
         names = self.snapshot.node_names(outcome.max_slots.tolist()) if len(outcome.max_slots) else []
         scores: dict[str, int] = {}
-        if len(outcome.totals) and len(outcome.feasible) > 1:
+        if self.record_scores and len(outcome.totals) and len(outcome.feasible) > 1:
             feasible_names = self.snapshot.node_names(outcome.feasible.tolist())
             scores = dict(zip(feasible_names, (int(t) for t in outcome.totals.tolist()), strict=True))
         result = ScheduleResult(
