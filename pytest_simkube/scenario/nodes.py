@@ -13,6 +13,7 @@ is known. Node-group nodes also get SimKube's ``simkube.io/node-group`` label an
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,8 +213,8 @@ def _full_node(reader: Reader, item: dict[str, Any], path: str) -> dict[str, Any
         for resource, amount in block.items():
             reader.quantity(amount, child_path(block_path, resource), milli=resource == "cpu")
     spec = reader.mapping(item.get("spec"), child_path(path, "spec"), allowed=_keys(item.get("spec")))
-    node = _deep_copy(item)
-    node["spec"] = _deep_copy(spec)
+    node = copy.deepcopy(item)
+    node["spec"] = copy.deepcopy(spec)
     node["status"] = dict(node["status"])
     node["status"].setdefault("capacity", dict(capacity))
     node["status"].setdefault("allocatable", dict(node["status"]["capacity"]))
@@ -250,11 +251,3 @@ def _optional_label_value(reader: Reader, value: Any, path: str) -> str | None:
 
 def _keys(value: Any) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, dict) else ()
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _deep_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(item) for item in value]
-    return value
