@@ -392,27 +392,24 @@ class Scheduler:
     def _nominated_node_fast_path(
         self, runtime: _ProfileRuntime, pod: PodInfo, now: float, qpi: QueuedPodInfo
     ) -> ScheduleResult | None:
-        """``evaluateNominatedNode``: a nominated pod that fits its node takes it unscored."""
+        """``evaluateNominatedNode``: a nominated pod that fits its node takes it unscored.
+
+        As upstream, the nominated node is filtered whatever the PreFilter result says, and
+        filtering that one node leaves the rotating start index at 0 (``% len(nodes)`` = 1).
+        """
         nominated = self.nominator.node_of(pod.key)
         slot = self.snapshot.slot_of(nominated) if nominated else None
         if slot is None:
             return None
         fwk = runtime.framework
         state = CycleState()
-        pre_result, status = fwk.run_pre_filter_plugins(state, pod, self.snapshot)
+        _, status = fwk.run_pre_filter_plugins(state, pod, self.snapshot)
         if not status.is_success():
             return None
-        if (
-            pre_result is not None
-            and pre_result.node_names is not None
-            and nominated not in pre_result.node_names
-        ):
-            return None
         passed, _ = fwk.run_filter_plugins(state, pod, self.snapshot, np.array([slot], dtype=np.int64))
+        runtime.cycle.next_start_node_index = 0
         if not passed[0]:
             return None
-        # findNodesThatPassFilters over the one nominated node leaves the start index at 0.
-        runtime.cycle.next_start_node_index = 0
         return ScheduleResult(
             pod=pod,
             status=BOUND,
