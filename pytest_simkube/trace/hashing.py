@@ -14,6 +14,7 @@ real SimKube replay, and lets lifecycles be looked up exactly as the driver woul
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from collections.abc import Mapping, Sequence
@@ -150,9 +151,16 @@ def _walk(value: Any, emit: Any) -> None:
         raise ValueError(f"{type(value).__name__} is not a JSON value")
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached_siphash13(data: bytes) -> int:
+    # Pods of one template share a spec, so the same bytes come back again and again;
+    # the walk is cheap next to the pure-Python SipHash rounds.
+    return siphash13(data)
+
+
 def json_hash(value: Any) -> int:
     """SimKube's ``jsonutils::hash`` of a JSON-shaped value."""
-    return siphash13(json_hash_bytes(value))
+    return _cached_siphash13(json_hash_bytes(value))
 
 
 def spec_hash(spec: Any) -> int:

@@ -15,6 +15,7 @@ the model costs little next to decoding, and an unchanged v2 file writes back by
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import json
@@ -71,25 +72,62 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _may_hold_non_json(data: bytes, start: int = 0, end: int | None = None) -> bool:
-    """Whether ``data[start:end]`` may encode a value a Kubernetes object (JSON) cannot hold.
+def _non_json_candidates(data: bytes, start: int = 0, end: int | None = None) -> list[int]:
+    """Positions in ``data[start:end]`` where a value JSON cannot hold may be encoded.
 
     With non-empty binaries refused by the decoder, the only such encodings left are
     NaN/infinite float64 (0xcb, exponent all ones), NaN/infinite float32 (0xca) and the
-    empty binary (0xc4 0x00). When none of these byte patterns occur, the objects are
-    JSON for certain and the deep check can be skipped; a match (possibly a false one,
-    inside a string or an integer) only costs that check.
+    empty binary (0xc4 0x00). Where none of these byte patterns occur the objects are JSON
+    for certain, and the deep check is skipped; a position may also be a false match
+    (inside a string or an integer), which then costs only a check of that event.
     """
     end = len(data) if end is None else end
-    if data.find(b"\xc4\x00", start, end) != -1:
-        return True
+    found = []
+    pos = data.find(b"\xc4\x00", start, end)
+    while pos != -1:
+        found.append(pos)
+        pos = data.find(b"\xc4\x00", pos + 1, end)
     for marker, second_min in ((b"\xcb", 0xF0), (b"\xca", 0x80)):
         pos = data.find(marker, start, end)
         while pos != -1 and pos + 2 < end:
             if data[pos + 1] in (0x7F, 0xFF) and data[pos + 2] >= second_min:
-                return True
+                found.append(pos)
             pos = data.find(marker, pos + 1, end)
-    return False
+    return sorted(found)
+
+
+# Payload sizes of msgpack int headers, for finding where an event's "ts" value ends.
+_INT_PAYLOAD = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8}
+
+
+def _ts_end(data: bytes, event_start: int) -> int:
+    """Offset just past an event's leading ``"ts": <int>`` (SimKube's field order), else its start.
+
+    Unix timestamps are uint32 whose payload bytes often look like a float header; they are
+    known integers, so candidates inside them are dismissed.
+    """
+    if 0x80 <= data[event_start] <= 0x8F and data[event_start + 1 : event_start + 4] == b"\xa2ts":
+        return event_start + 5 + _INT_PAYLOAD.get(data[event_start + 4], 0)
+    return event_start
+
+
+def _suspect_events(data: bytes, start: int, end: int) -> list[int]:
+    """Indices of the events (encoded as an array in ``data[start:end]``) that need the deep check."""
+    candidates = _non_json_candidates(data, start, end)
+    if not candidates:
+        return []
+    unpacker = msgpack.Unpacker(max_buffer_size=max(end - start, 1))
+    unpacker.feed(data[start:end])
+    offsets = []
+    for _ in range(unpacker.read_array_header()):
+        offsets.append(start + unpacker.tell())
+        unpacker.skip()
+    suspects: set[int] = set()
+    for pos in candidates:
+        index = bisect.bisect_right(offsets, pos) - 1
+        if index >= 0 and pos >= _ts_end(data, offsets[index]):
+            suspects.add(index)
+    return sorted(suspects)
 
 
 def _lifecycle(start: int, end: int | None) -> PodLifecycle:
@@ -173,8 +211,9 @@ class _TraceDecoder:
         self.source = source
         self._gvk_cache: dict[str, None] = {}
         self._data = b""
-        # Whether objects may hold values JSON cannot (see _may_hold_non_json); JSON input never does.
-        self._maybe_non_json = False
+        # Which events may hold values JSON cannot (see _non_json_candidates); JSON input never does.
+        # None = all of them (pre-2.0 layout, where event offsets are not tracked).
+        self._suspect_events: list[int] | None = []
 
     def fail(self, where: str | None, message: str) -> NoReturn:
         raise TraceError(self.source, where, message)
@@ -187,7 +226,7 @@ class _TraceDecoder:
             fields = self._unpack_top_map(data)
             return self.from_fields(fields, lifecycles_are_json=False)
         if 0x90 <= first <= 0x9F or first in (0xDC, 0xDD):
-            self._maybe_non_json = _may_hold_non_json(data)
+            self._suspect_events = None if _non_json_candidates(data) else []
             items = self._unpack_whole(data, use_list=True, what="trace")
             return self._from_v1(items)
         self.fail(
@@ -250,7 +289,7 @@ class _TraceDecoder:
                 elif key == "events":
                     start = unpacker.tell()
                     fields[key] = unpacker.unpack()
-                    self._maybe_non_json = _may_hold_non_json(data, start, unpacker.tell())
+                    self._suspect_events = _suspect_events(data, start, unpacker.tell())
                 else:
                     fields[key] = unpacker.unpack()
             where = None
@@ -467,8 +506,11 @@ class _TraceDecoder:
                 for j, obj in enumerate(objs):
                     check_object(obj, where, i, name, j)
             events.append(TraceEvent(ts, applied, deleted))
-        if self._maybe_non_json:
+        if self._suspect_events is None:
             self._check_json_values(value, where)
+        else:
+            for i in self._suspect_events:
+                self._check_json_values(value[i], f"{where}[{i}]")
         return events
 
     def kube_object(self, obj: Any, where: str, i: int, name: str, j: int) -> None:
@@ -589,13 +631,14 @@ class _TraceDecoder:
                 # Fast path for the two shapes SimKube stores; anything else gets the full check.
                 if type(item) is dict and len(item) == 1:
                     finished = item.get("Finished")
+                    # msgpack ints are >= -2**63, so only the upper i64 bound needs checking.
                     if (
                         type(finished) is tuple
                         and len(finished) == 2
                         and type(finished[0]) is int
                         and type(finished[1]) is int
-                        and _I64_MIN <= finished[0] <= _I64_MAX
-                        and _I64_MIN <= finished[1] <= _I64_MAX
+                        and finished[0] <= _I64_MAX
+                        and finished[1] <= _I64_MAX
                     ):
                         lifecycle = new(PodLifecycle)
                         set_start(lifecycle, finished[0])
@@ -603,7 +646,7 @@ class _TraceDecoder:
                         append(lifecycle)
                         continue
                     running = item.get("Running")
-                    if type(running) is int and _I64_MIN <= running <= _I64_MAX:
+                    if type(running) is int and running <= _I64_MAX:
                         lifecycle = new(PodLifecycle)
                         set_start(lifecycle, running)
                         set_end(lifecycle, None)

@@ -245,3 +245,45 @@ def test_json_suffix_and_content_decide_the_parser(tmp_path: Path) -> None:
     with_bom = tmp_path / "bom.trace"
     with_bom.write_bytes(b"\xef\xbb\xbf" + (SIMKUBE_TRACES / "trace-fixture.json").read_bytes())
     assert read_trace(with_bom).events
+
+
+# 0x67C40000, 0x67CA7F80 and 0x67CBFFF0 hold "c4 00", "ca 7f 80" and "cb ff f0": the bytes of
+# an empty binary and NaN float headers. As timestamps they must neither fail nor cost a deep check.
+FLOAT_LOOKING_TIMESTAMPS = [0x67C40000, 0x67CA7F80, 0x67CBFFF0]
+
+
+def _trace_at(timestamps: list[int], spec_value: object) -> bytes:
+    def edit(raw: dict[str, Any]) -> None:
+        events = raw["events"]
+        template = events[1]
+        events[:] = [
+            {**template, "ts": ts, "applied_objs": [copy.deepcopy(template["applied_objs"][0])]}
+            for ts in timestamps
+        ]
+        events[-1]["applied_objs"][0]["spec"]["extra"] = spec_value
+        raw["events"] = events
+
+    return _mutated(edit)
+
+
+def test_timestamps_that_look_like_floats_are_not_suspects(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_simkube.trace.reader import _TraceDecoder
+
+    checked: list[str] = []
+    original = _TraceDecoder._check_json_values
+
+    def counting(self: _TraceDecoder, value: Any, where: str) -> None:
+        checked.append(where)
+        original(self, value, where)
+
+    monkeypatch.setattr(_TraceDecoder, "_check_json_values", counting)
+    trace = loads_trace(_trace_at(FLOAT_LOOKING_TIMESTAMPS, 0.5), "ts.sktrace")
+    assert [e.ts for e in trace.events] == FLOAT_LOOKING_TIMESTAMPS
+    assert checked == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("-inf"), b""])
+def test_non_json_values_next_to_float_looking_timestamps_are_found(bad: object) -> None:
+    with pytest.raises(TraceError) as info:
+        loads_trace(_trace_at(FLOAT_LOOKING_TIMESTAMPS, bad), "ts.sktrace")
+    assert "ts.sktrace: events[2].applied_objs[0].spec.extra: " in str(info.value)
