@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,15 @@ import numpy as np
 
 from pytest_simkube.config.scheduler import Profile, SchedulerConfiguration, default_scheduler_config
 from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle, fit_error_message
-from pytest_simkube.engine.scheduler.framework import Code, CycleState, Framework, Handle, Status
+from pytest_simkube.engine.scheduler.framework import (
+    Code,
+    CycleState,
+    Framework,
+    Handle,
+    Plugin,
+    ProfilePlugins,
+    Status,
+)
 from pytest_simkube.engine.scheduler.plugins import REGISTRY
 from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import affinity_terms_or_empty
 from pytest_simkube.engine.scheduler.preemption import (
@@ -87,7 +95,7 @@ class ScheduleResult:
         return self.pod.key
 
 
-class _Nominator:
+class Nominator:
     """``PodNominator``: pods nominated to nodes by preemption, in nomination order."""
 
     def __init__(self) -> None:
@@ -128,23 +136,30 @@ class NominationAwareFramework(Framework):
     few nodes with such pods are re-decided one by one with the two-pass rule.
     """
 
-    nominated_pods: Callable[[str], Sequence[PodInfo]] = staticmethod(lambda _node: ())  # type: ignore[assignment]
-    has_nominations: Callable[[], bool] = staticmethod(lambda: False)  # type: ignore[assignment]
+    def __init__(
+        self,
+        profile: ProfilePlugins,
+        registry: Mapping[str, Callable[..., Plugin]],
+        handle: Handle,
+        nominator: Nominator,
+    ) -> None:
+        super().__init__(profile, registry, handle)
+        self.nominator = nominator
 
     def run_filter_plugins(
         self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
     ) -> tuple[np.ndarray, list[Status | None]]:
         passed, statuses = super().run_filter_plugins(state, pod, snapshot, slots)
-        if not self.has_nominations():
+        if not self.nominator:
             return passed, statuses
         for i, slot in enumerate(slots.tolist()):
             node_name = snapshot.node(int(slot)).name
             if not any(
-                p.priority >= pod.priority and p.key != pod.key for p in self.nominated_pods(node_name)
+                p.priority >= pod.priority and p.key != pod.key for p in self.nominator.pods_on(node_name)
             ):
                 continue
             status = run_filter_with_nominated_pods(
-                self, state, pod, snapshot, int(slot), self.nominated_pods
+                self, state, pod, snapshot, int(slot), self.nominator.pods_on
             )
             passed[i] = status.is_success()
             statuses[i] = None if status.is_success() else status
@@ -194,7 +209,7 @@ class Scheduler:
         self.record_scores = record_scores
         self.snapshot = Snapshot()
         self.seed = seed
-        self.nominator = _Nominator()
+        self.nominator = Nominator()
         self.pdbs: list[DisruptionBudget] = []
         self._select_rng = random.Random(f"{seed}:select")
         self._preempt_rng = random.Random(f"{seed}:preempt")
@@ -229,9 +244,9 @@ class Scheduler:
         tie_breaker: TieBreaker | None,
     ) -> _ProfileRuntime:
         handle = Handle(self.snapshot, namespace_labels)
-        framework = NominationAwareFramework(profile_plugins(profile, self.config), REGISTRY, handle)
-        framework.nominated_pods = self.nominator.pods_on  # type: ignore[method-assign]
-        framework.has_nominations = lambda: bool(self.nominator)  # type: ignore[method-assign]
+        framework = NominationAwareFramework(
+            profile_plugins(profile, self.config), REGISTRY, handle, self.nominator
+        )
         cycle = _ReplayableCycle(
             framework, self.snapshot, self._select_rng, self.config.percentage_for(profile)
         )
