@@ -18,7 +18,7 @@ import click
 import yaml
 
 from pytest_simkube.errors import SimkubeError
-from pytest_simkube.scenario import Scenario, load_scenario
+from pytest_simkube.scenario import BaselineUnavailable, Scenario, load_baseline_scenario, load_scenario
 
 
 @click.group()
@@ -31,12 +31,14 @@ def scenario() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Report format on stdout.")
 @click.option("--skip-trace", is_flag=True, help="Do not read the traces (only check that they exist).")
-def validate(files: tuple[Path, ...], output_format: str, skip_trace: bool) -> None:
+@click.option("--baseline-ref", metavar="REF",
+              help="Also check the baseline: each scenario's config as it is at this git ref.")
+def validate(files: tuple[Path, ...], output_format: str, skip_trace: bool, baseline_ref: str | None) -> None:
     """Check scenario FILES: keys, values, referenced files, scheduler config, patches, trace.
 
     Exits 0 when every file is valid, 2 when any is not (one error line per bad file).
     """
-    reports = [_validate_one(path, skip_trace) for path in files]
+    reports = [_validate_one(path, skip_trace, baseline_ref) for path in files]
     if output_format == "json":
         click.echo(json.dumps(reports, indent=2))
     for report in reports:
@@ -48,16 +50,29 @@ def validate(files: tuple[Path, ...], output_format: str, skip_trace: bool) -> N
         sys.exit(2)
 
 
-def _validate_one(path: Path, skip_trace: bool) -> dict[str, Any]:
+def _validate_one(path: Path, skip_trace: bool, baseline_ref: str | None) -> dict[str, Any]:
     report: dict[str, Any] = {"file": str(path), "ok": False, "name": None, "summary": None, "error": None}
     try:
         loaded = load_scenario(path)
         events = None if skip_trace else len(loaded.load_trace().events)
+        summary = _summary(loaded, events)
+        if baseline_ref:
+            summary += "; " + _check_baseline(loaded, baseline_ref, skip_trace)
     except SimkubeError as exc:
         report["error"] = str(exc)
         return report
-    report.update(ok=True, name=loaded.name, summary=_summary(loaded, events))
+    report.update(ok=True, name=loaded.name, summary=summary)
     return report
+
+
+def _check_baseline(loaded: Scenario, ref: str, skip_trace: bool) -> str:
+    try:
+        baseline = load_baseline_scenario(loaded, ref)
+    except BaselineUnavailable:
+        return f"no baseline at {ref} (new scenario)"
+    if not skip_trace:
+        baseline.load_trace()
+    return f"baseline at {ref}: " + _count(len(baseline.config.patches), "patch", "patches")
 
 
 def _summary(loaded: Scenario, events: int | None) -> str:

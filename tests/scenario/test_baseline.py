@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from pytest_simkube.cli import main
 from pytest_simkube.errors import ConfigError, ScenarioError
 from pytest_simkube.scenario import BaselineUnavailable, load_baseline_scenario, load_scenario
 from tests.scenario.scenario_files import SCENARIO, write_scenario_folder
@@ -115,3 +116,17 @@ def test_outside_a_repository(tmp_path):
     current = load_scenario(write_scenario_folder(tmp_path))
     with pytest.raises(ScenarioError, match="not in a git repository"):
         load_baseline_scenario(current, "main")
+
+
+def test_validate_with_baseline_ref(cli, repo):
+    result = cli.invoke(main, ["scenario", "validate", "--baseline-ref", "main", str(repo)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("; baseline at main: 1 patch")
+    new = repo.parent / "new.simkube.yaml"
+    new.write_text(SCENARIO)
+    result = cli.invoke(main, ["scenario", "validate", "--baseline-ref", "main", str(new)])
+    assert result.exit_code == 0
+    assert result.stdout.rstrip().endswith("; no baseline at main (new scenario)")
+    bad_ref = cli.invoke(main, ["scenario", "validate", "--baseline-ref", "nope", str(repo)])
+    assert bad_ref.exit_code == 2
+    assert bad_ref.stderr == f"simkube: error: {repo}: unknown git ref 'nope'\n"
