@@ -12,6 +12,7 @@ import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pytest_simkube.engine.cluster_api import ClusterAPI
@@ -65,7 +66,7 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     header = RunHeader(
         scenario=scenario.name, seed=seed, engine="embedded",
         scenario_path=str(getattr(scenario, "path", "") or ""),
-        trace=str(getattr(scenario, "trace_path", "") or ""),
+        trace=_relative_trace_path(scenario),
         prices={g.name: float(g.price_per_hour) for g in groups},
     )
     sim = Simulation(seed, header)
@@ -140,6 +141,19 @@ def run_scenario(scenario: Any, *, seed: int | None = None,
     record.stats = _stats(wall_start)
     report(sim)
     return record
+
+
+def _relative_trace_path(scenario: Any) -> str:
+    """The trace path as the scenario file names it (relative to the scenario's folder), so
+    the header does not depend on where the checkout lives."""
+    trace = getattr(scenario, "trace_path", None)
+    if not trace:
+        return ""
+    base = getattr(scenario, "path", None)
+    try:
+        return str(Path(trace).resolve().relative_to(Path(base).resolve().parent)) if base else str(trace)
+    except ValueError:
+        return str(trace)
 
 
 def _stats(wall_start: float) -> EngineStats:

@@ -1,0 +1,104 @@
+"""Embedded engine throughput: virtual seconds per wall second, pods per second, memory.
+
+Cases:
+* ``day``  - ``scenarios/specs/production-day.yaml`` synthesised (24 h, about 50,000 pods,
+  500 workloads) on a node group of 8 CPU / 32 GiB nodes that may grow to 1,000 nodes
+  (autoscaled when the autoscaler model is available, else a fixed 1,000 nodes);
+* ``big``  - 10,000 nodes and 100,000 pods (1,000 Deployments x 100 replicas, created at
+  once, 10 minutes of virtual time): the scheduling hot path at scale.
+
+Run ``python benchmarks/bench_engine.py [--case day|big|all] [--hours H] [--scheduler
+framework|simple]``; ``--hours`` cuts the day for a quick look. The ratio column is
+virtual time over wall time (the engine's speed-up over real time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pytest_simkube.engine.options import EngineOptions  # noqa: E402
+from pytest_simkube.engine.run import run_scenario  # noqa: E402
+from pytest_simkube.metrics import compute_metrics  # noqa: E402
+from pytest_simkube.scenario import ClusterSpec, NodeGroupSpec, NodeTemplate, ProposedConfig, Scenario  # noqa: E402
+from pytest_simkube.trace import Trace, TraceEvent, TracerConfig, TrackedObjectConfig  # noqa: E402
+
+GIB = 2**30
+
+
+def _scenario(name: str, min_size: int, max_size: int, duration: float | None) -> Scenario:
+    group = NodeGroupSpec("general", min_size, max_size, NodeTemplate(8000, 32 * GIB, pods=110), 0.384, 45.0)
+    path = ROOT / "benchmarks" / f"{name}.simkube.yaml"
+    return Scenario(name, path, path, duration, 7, ClusterSpec([], [group]), ProposedConfig(), [])
+
+
+def day_case(hours: float) -> tuple[Scenario, Trace]:
+    from pytest_simkube.trace.synth import synthesize_file
+
+    trace = synthesize_file(ROOT / "scenarios" / "specs" / "production-day.yaml").trace
+    try:
+        from pytest_simkube.engine.autoscaler import attach  # noqa: F401
+        min_size = 10
+    except ImportError:
+        min_size = 1000
+    return _scenario("day", min_size, 1000, hours * 3600.0), trace
+
+
+def big_case() -> tuple[Scenario, Trace]:
+    start = 1_741_000_000
+    deployments = []
+    for i in range(1000):
+        name = f"svc-{i:04d}"
+        deployments.append({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "bench"},
+            "spec": {"replicas": 100, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "x", "resources": {
+                                      "requests": {"cpu": "250m", "memory": "512Mi"}}}]}}}})
+    trace = Trace(config=TracerConfig({"apps/v1.Deployment": TrackedObjectConfig()}),
+                  events=[TraceEvent(start, deployments, []), TraceEvent(start + 600, [], [])])
+    return _scenario("big", 10_000, 10_000, None), trace
+
+
+def measure(name: str, scenario: Scenario, trace: Trace, scheduler: str) -> dict[str, float | str]:
+    wall0 = time.perf_counter()
+    record = run_scenario(scenario, trace=trace, options=EngineOptions(scheduler=scheduler))
+    wall = time.perf_counter() - wall0
+    metrics = compute_metrics(record)
+    virtual = record.header.duration
+    return {
+        "case": name, "scheduler": scheduler, "pods": metrics["pods.created"],
+        "bound": metrics["pods.scheduled"], "nodes_peak": metrics["nodes.peak"],
+        "virtual_s": virtual, "wall_s": wall, "ratio": virtual / wall if wall else 0.0,
+        "pods_per_s": metrics["pods.scheduled"] / wall if wall else 0.0,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=["day", "big", "all"], default="day")
+    parser.add_argument("--hours", type=float, default=24.0, help="cut the day case to this many hours")
+    parser.add_argument("--scheduler", choices=["framework", "simple"], default="framework")
+    args = parser.parse_args()
+    rows = []
+    if args.case in ("day", "all"):
+        rows.append(measure(f"day {args.hours:g}h", *day_case(args.hours), args.scheduler))
+    if args.case in ("big", "all"):
+        rows.append(measure("10k nodes/100k pods", *big_case(), args.scheduler))
+    columns = ["case", "scheduler", "pods", "bound", "nodes_peak", "virtual_s", "wall_s", "ratio",
+               "pods_per_s", "peak_rss_mib"]
+    print(" | ".join(f"{c:>12}" for c in columns))
+    for row in rows:
+        cells = (f"{row[c]:>12.1f}" if isinstance(row[c], float) else f"{row[c]!s:>12}" for c in columns)
+        print(" | ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
