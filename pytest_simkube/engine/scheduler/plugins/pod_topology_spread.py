@@ -404,9 +404,8 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
         if s is None or other.namespace != pod.namespace:
             return SUCCESS
         for i, c in enumerate(s.constraints):
+            # As upstream, no terminating-pod check here (PreFilter's count has one).
             if not s.eligible[i][slot] or not c.selector.matches(other.labels):
-                continue
-            if (other.raw.get("metadata") or {}).get("deletionTimestamp"):
                 continue
             code = int(s.codes[i][slot])
             s.match_num[i][code] += delta
