@@ -92,15 +92,20 @@ def resource_columns(snapshot: Snapshot, slots: np.ndarray, pod: PodInfo, resour
 def _weighted_mean(per_resource: list[tuple[np.ndarray, np.ndarray, int]], count: int) -> np.ndarray:
     """Σ w·s / Σ w over resources with allocatable > 0 on each node (integer division)."""
     node_score = np.zeros(count, dtype=np.int64)
-    weight_sum = np.zeros(count, dtype=np.int64)
+    weight_sum: np.ndarray | int = 0
+    all_valid = True
     for score, alloc, weight in per_resource:
         if alloc.all():
             node_score += score * weight
-            weight_sum += weight
+            weight_sum = weight_sum + weight
         else:
+            all_valid = False
             valid = alloc != 0
             node_score += np.where(valid, score * weight, 0)
-            weight_sum += valid * weight
+            weight_sum = weight_sum + valid * weight
+    if all_valid:
+        # Every resource counted on every node: one scalar divisor.
+        return node_score // weight_sum if weight_sum else np.zeros(count, dtype=np.int64)
     return np.where(weight_sum == 0, 0, node_score // np.maximum(weight_sum, 1))
 
 
@@ -111,8 +116,8 @@ def least_allocated(columns: Columns, count: int) -> np.ndarray:
         if col is None:
             continue
         req, alloc, weight = col
-        safe = np.maximum(alloc, 1)
-        per.append((np.where(req > alloc, 0, (alloc - req) * MAX_NODE_SCORE // safe), alloc, weight))
+        # (alloc − req)·100/alloc, and 0 when req > alloc: clamping the difference at 0 does both.
+        per.append((np.maximum(alloc - req, 0) * MAX_NODE_SCORE // np.maximum(alloc, 1), alloc, weight))
     return _weighted_mean(per, count)
 
 
