@@ -300,6 +300,8 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        #: (plugin name, path of its args) while plugin args are decoded.
+        self.args_of: tuple[str, str] | None = None
 
     def fail(self, where: str, message: str) -> ConfigError:
         return ConfigError(self.source, where or None, message)
@@ -313,8 +315,19 @@ class _Reader:
         for key in value:
             if key not in allowed_set:
                 path = f"{where}.{key}" if where else str(key)
-                raise self.fail(path, f'unknown field "{key}"')
+                raise self.fail(path, self._unknown_field_message(path))
         return value
+
+    def _unknown_field_message(self, path: str) -> str:
+        """The strict decoder's wording; inside plugin args the path is relative to the args."""
+        if self.args_of is not None and path.startswith(self.args_of[1] + "."):
+            plugin, prefix = self.args_of
+            relative = path[len(prefix) + 1 :]
+            return (
+                f"strict decoding error: decoding args for plugin {plugin}: "
+                f'strict decoding error: unknown field "{relative}"'
+            )
+        return f'strict decoding error: unknown field "{path}"'
 
     def integer(self, value: Any, where: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -792,23 +805,27 @@ def _expand(
 ) -> dict[str, tuple[str, ...]]:
     """``updatePluginList`` then ``expandMultiPointPlugins`` (framework/runtime/framework.go)."""
     result: dict[str, tuple[str, ...]] = {}
+    for name, _ in multi_point.enabled:
+        if name not in IN_TREE_PLUGINS:
+            # expandMultiPointPlugins fails on the first extension point it expands.
+            errs.add(f"{profile_where}.plugins.multiPoint", f'PreEnqueuePlugin "{name}" does not exist')
     for point in EXTENSION_POINTS:
         ps = merged[point]
+        iface = _interface(point)
         seen: list[str] = []
         for name, _ in ps.enabled:
             points = IN_TREE_PLUGINS.get(name)
             if points is None:
-                errs.add(f"{profile_where}.plugins.{point}", f'plugin "{name}" does not exist')
+                errs.add(f"{profile_where}.plugins.{point}", f'{iface} "{name}" does not exist')
                 continue
             if point not in points:
                 errs.add(
-                    f"{profile_where}.plugins.{point}", f'plugin "{name}" does not extend {point} plugin'
+                    f"{profile_where}.plugins.{point}", f'plugin "{name}" does not extend {iface} plugin'
                 )
                 continue
             if name in seen:
                 errs.add(
-                    f"{profile_where}.plugins.{point}",
-                    f'plugin "{name}" already registered as {point} plugin',
+                    f"{profile_where}.plugins.{point}", f'plugin "{name}" already registered as "{iface}"'
                 )
                 continue
             seen.append(name)
@@ -820,10 +837,7 @@ def _expand(
         from_multi: list[str] = []
         for name, _ in multi_point.enabled:
             points = IN_TREE_PLUGINS.get(name)
-            if points is None:
-                errs.add(f"{profile_where}.plugins.multiPoint", f'plugin "{name}" does not exist')
-                continue
-            if point not in points or name in disabled:
+            if points is None or point not in points or name in disabled:
                 continue
             if name in seen:
                 if name not in overrides:
@@ -831,14 +845,18 @@ def _expand(
                 continue
             if name in from_multi:
                 errs.add(
-                    f"{profile_where}.plugins.multiPoint",
-                    f'plugin "{name}" already registered as {point} plugin',
+                    f"{profile_where}.plugins.multiPoint", f'plugin "{name}" already registered as "{iface}"'
                 )
                 continue
             from_multi.append(name)
         ordered = [n for n in seen if n in overrides] + from_multi + [n for n in seen if n not in overrides]
         result[point] = tuple(dict.fromkeys(ordered))
     return result
+
+
+def _interface(point: str) -> str:
+    """The framework interface of an extension point, as upstream names it in errors."""
+    return point[0].upper() + point[1:] + "Plugin"
 
 
 def _score_weights(
@@ -869,7 +887,8 @@ def _build_profile(r: _Reader, raw: _RawProfile, where: str, errs: _FieldErrors)
     if len(plugins["queueSort"]) != 1:
         errs.add(
             f"{where}.plugins.queueSort",
-            f'one queue sort plugin required for profile with scheduler name "{raw.scheduler_name}"',
+            f'only one queue sort plugin required for profile with scheduler name "{raw.scheduler_name}", '
+            f"but got {len(plugins['queueSort'])}",
         )
     if not plugins["bind"]:
         errs.add(
@@ -892,7 +911,11 @@ def _build_profile(r: _Reader, raw: _RawProfile, where: str, errs: _FieldErrors)
             elif value:
                 errs.invalid(f"{p}.args", "...", "has to match plugin args")
             continue
-        args[name] = decoder(r, value, f"{p}.args", errs)
+        r.args_of = (name, f"{p}.args")
+        try:
+            args[name] = decoder(r, value, f"{p}.args", errs)
+        finally:
+            r.args_of = None
     enabled_names = {n for names in plugins.values() for n in names}
     for name, decoder in _ARGS_DECODERS.items():
         if name in enabled_names and name not in args:

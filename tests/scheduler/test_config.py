@@ -407,17 +407,18 @@ def _error(data: dict[str, Any]) -> ConfigError:
         (
             _profile(plugins={"score": {"enabled": [{"name": "NoSuchPlugin"}]}}),
             "profiles[0].plugins.score",
-            'plugin "NoSuchPlugin" does not exist',
+            'ScorePlugin "NoSuchPlugin" does not exist',
         ),
         (
             _profile(plugins={"filter": {"enabled": [{"name": "ImageLocality"}]}}),
             "profiles[0].plugins.filter",
-            'plugin "ImageLocality" does not extend filter plugin',
+            'plugin "ImageLocality" does not extend FilterPlugin plugin',
         ),
         (
             _profile(plugins={"queueSort": {"disabled": [{"name": "*"}]}}),
             "profiles[0].plugins.queueSort",
-            'one queue sort plugin required for profile with scheduler name "default-scheduler"',
+            'only one queue sort plugin required for profile with scheduler name "default-scheduler", '
+            "but got 0",
         ),
     ],
 )
@@ -454,6 +455,18 @@ def test_unknown_fields_are_errors(config: dict[str, Any], where: str) -> None:
     err = _error(config)
     assert err.where == where
     assert "unknown field" in err.message
+
+
+def test_unknown_field_wording() -> None:
+    err = _error(_config(percentageOfNodeToScore=5))
+    assert err.message == 'strict decoding error: unknown field "percentageOfNodeToScore"'
+    err = _error(
+        _profile(pluginConfig=[{"name": "NodeResourcesFit", "args": {"scoringStrategy": {"resourcess": []}}}])
+    )
+    assert err.message == (
+        "strict decoding error: decoding args for plugin NodeResourcesFit: "
+        'strict decoding error: unknown field "scoringStrategy.resourcess"'
+    )
 
 
 def test_wrong_types_and_header() -> None:
