@@ -67,10 +67,6 @@ def metric_names() -> list[str]:
     return list(METRICS)
 
 
-def lookup_metric(name: str) -> MetricInfo | None:
-    return METRICS.get(name)
-
-
 def suggest_metric(name: str) -> str | None:
     """The closest known metric name to a misspelt one, or None."""
     matches = difflib.get_close_matches(name, METRICS, n=1, cutoff=0.6)

@@ -113,10 +113,9 @@ def build_node(name: str, template: NodeTemplate, *, zone: str | None = None,
     }
 
 
-def parse_template(reader: Reader, value: Any, path: str,
-                   *, extra_keys: tuple[str, ...] = ()) -> NodeTemplate:
+def parse_template(reader: Reader, value: Any, path: str) -> NodeTemplate:
     """The shorthand keys of a node template (``cpu`` and ``memory`` required)."""
-    data = reader.mapping(value, path, allowed=(*TEMPLATE_KEYS, *extra_keys), required=("cpu", "memory"),
+    data = reader.mapping(value, path, allowed=TEMPLATE_KEYS, required=("cpu", "memory"),
                           what="node template mapping")
     extended = {}
     ext_path = child_path(path, "extended")

@@ -301,7 +301,7 @@ def test_scheduler_config_errors(tmp_path):
     assert info.value.source == str(path)
     key = "config.scheduler.profiles[0].plugins.score"
     assert info.value.where == f"line {line_of(inline, 'plugins:')}, key '{key}'"
-    assert 'plugin "NodeResourcesFitt" does not exist' in info.value.message
+    assert '"NodeResourcesFitt" does not exist' in info.value.message
 
 
 def test_patch_that_addresses_nothing_fails_when_the_trace_is_loaded(tmp_path):
