@@ -37,11 +37,13 @@ from pytest_simkube.trace.model import (
     object_key,
 )
 from pytest_simkube.trace.podspec import (
+    WILDCARD,
     PointerError,
     dotted,
     iter_containers,
     parse_pointer,
     pod_templates,
+    resolve,
     template_paths,
 )
 
@@ -132,12 +134,17 @@ APPLIED_OBJECT_NOT_INDEXED = _rule(
     "An applied object is missing from the index; the replay treats it as unknown and gives its pods no "
     "lifecycle.")
 
+POD_TEMPLATE_NOT_FOUND = _rule(
+    "W0105", "pod_template_not_found",
+    "A podSpecTemplatePath (without wildcard) finds no pod template with a spec in an applied object; the "
+    "driver cannot mark that template and the dependency rules cannot check it.")
+
 RULES: tuple[Rule, ...] = (
     STATUS_FIELD_POPULATED, SERVICE_ACCOUNT_MISSING, ENVVAR_SECRET_MISSING, ENVVAR_CONFIGMAP_MISSING,
     VOLUME_SECRET_MISSING, VOLUME_CONFIGMAP_MISSING, UNSUPPORTED_VERSION, MALFORMED_GVK, EVENTS_UNSORTED,
     OBJECT_IDENTITY_MISSING, KIND_NOT_TRACKED, LIFECYCLE_OWNER_NOT_INDEXED, INVALID_POD_SPEC_TEMPLATE_PATH,
     MISSING_POD_SPEC_TEMPLATE_PATH, LIFECYCLE_ENDS_BEFORE_START, LEGACY_FORMAT, STALE_INDEX_HASH,
-    STALE_LIFECYCLE_HASH, INDEX_ENTRY_NEVER_APPLIED, APPLIED_OBJECT_NOT_INDEXED,
+    STALE_LIFECYCLE_HASH, INDEX_ENTRY_NEVER_APPLIED, APPLIED_OBJECT_NOT_INDEXED, POD_TEMPLATE_NOT_FOUND,
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
@@ -192,6 +199,7 @@ class _Checker:
         self.last_applied: dict[ObjectId, KubeObject] = {}
         self.applied_specs: dict[ObjectId, list[Any]] = {}
         self.where_applied: dict[ObjectId, str] = {}
+        self.templates_missing: set[tuple[str, str]] = set()
 
     def report(self, rule: Rule, where: str, message: str) -> None:
         self.findings.append(Finding.of(rule, where, message))
@@ -286,6 +294,7 @@ class _Checker:
                     self.report(KIND_NOT_TRACKED, where,
                                 f"{self.describe(oid)}: kind {oid[0]} is not in config.trackedObjects")
                     continue
+                self.check_templates_found(obj, oid, where)
                 self.check_dependencies(obj, oid, where)
 
     def identity(self, obj: Any, where: str) -> ObjectId | None:
@@ -313,6 +322,23 @@ class _Checker:
         return f"{oid[0]} {oid[1]}" if oid else "object"
 
     # ------------------------------------------------------------------ E0001-E0005
+
+    def check_templates_found(self, obj: KubeObject, oid: ObjectId, where: str) -> None:
+        for pointer in template_paths(self.trace.config, oid[0]):
+            try:
+                if WILDCARD in parse_pointer(pointer):
+                    continue  # an empty array legitimately has no templates
+            except PointerError:
+                continue  # reported once, on the config (E0106)
+            found = resolve(obj, pointer)
+            if (oid[0], pointer) in self.templates_missing or any(
+                    isinstance(t, Mapping) and isinstance(t.get("spec"), Mapping) for _, t in found):
+                continue
+            # Once per kind and path: kinds without templates (ConfigMaps, ...) would repeat it per object.
+            self.templates_missing.add((oid[0], pointer))
+            self.report(POD_TEMPLATE_NOT_FOUND, where,
+                        f"{self.describe(oid)} has no pod template with a spec at {pointer!r} "
+                        f"(reported for the first {oid[0]} only)")
 
     def check_dependencies(self, obj: KubeObject, oid: ObjectId, where: str) -> None:
         namespace = obj["metadata"]["namespace"]

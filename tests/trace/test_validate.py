@@ -113,7 +113,9 @@ def test_service_account_must_exist_in_the_same_namespace() -> None:
         "v1.ServiceAccount" not in missing[0].message and "ServiceAccount default/robot" in missing[0].message
     )
     # Applied in the same event counts (as upstream); another namespace does not; deleted does not.
-    assert codes(make_trace((1, [core("ServiceAccount", "robot"), needs_robot], []), tracked=tracked)) == []
+    assert (
+        codes(make_trace((1, [core("ServiceAccount", "robot"), needs_robot], []), tracked=tracked), "E") == []
+    )
     assert codes(
         make_trace((1, [core("ServiceAccount", "robot", "other"), needs_robot], []), tracked=tracked), "E"
     ) == ["E0001"]
@@ -151,7 +153,7 @@ def test_env_secret_is_looked_up_by_name_not_key() -> None:
     ]
     # A Secret named like the key must not satisfy it (SimKube's bug), the real name must.
     assert codes(make_trace((1, [core("Secret", "password"), app], []), tracked=tracked), "E") == ["E0002"]
-    assert codes(make_trace((1, [core("Secret", "db")], []), (2, [app], []), tracked=tracked)) == []
+    assert codes(make_trace((1, [core("Secret", "db")], []), (2, [app], []), tracked=tracked), "E") == []
 
 
 def test_optional_references_do_not_count() -> None:
@@ -221,7 +223,8 @@ def test_volumes_plain_and_projected() -> None:
         core("Secret", "p-secret"),
         core("ConfigMap", "p-conf"),
     ]
-    assert codes(make_trace((1, provided, []), (2, [app], []), tracked=tracked)) == []
+    # Tracked ConfigMaps/Secrets need a path (SimKube's MissingPath) that finds nothing: W0105 once per kind.
+    assert codes(make_trace((1, provided, []), (2, [app], []), tracked=tracked)) == ["W0105", "W0105"]
 
 
 def test_bare_pods_are_checked_at_the_root_path() -> None:
@@ -384,3 +387,31 @@ def test_validation_is_deterministic_and_does_not_modify_the_trace() -> None:
 @pytest.mark.parametrize("code", [r.code for r in RULES])
 def test_every_rule_has_a_help_text(code: str) -> None:
     assert len(RULES_BY_CODE[code].help) > 20
+
+
+def test_pod_template_paths_that_find_nothing() -> None:
+    tracked = {
+        DEPLOYMENT: TrackedObjectConfig(),
+        "example.com/v1.Batch": TrackedObjectConfig(("/spec/tasks/*/template", "/spec/main")),
+    }
+    no_template = deployment()
+    del no_template["spec"]["template"]
+    batch = {
+        "apiVersion": "example.com/v1",
+        "kind": "Batch",
+        "metadata": {"annotations": {}, "name": "b", "namespace": "default"},
+        "spec": {"tasks": [], "main": {"spec": {"containers": []}}},
+    }
+    batch_without_main = {**batch, "spec": {"tasks": []}}
+    trace = make_trace(
+        (1, [no_template, batch, batch_without_main, deployment("other")], []), tracked=tracked
+    )
+    findings = validate_trace(trace)
+    assert [(f.code, f.where) for f in findings] == [
+        (
+            "W0105",
+            "events[0].applied_objs[0]",
+        ),  # the empty wildcard match is fine, the missing /spec/main is not
+        ("W0105", "events[0].applied_objs[2]"),
+    ]
+    assert "'/spec/template'" in findings[0].message and "'/spec/main'" in findings[1].message

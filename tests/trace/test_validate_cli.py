@@ -103,6 +103,6 @@ def test_list_rules(cli: CliRunner) -> None:
     result = cli.invoke(main, ["trace", "validate", "--list-rules"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert len(lines) == 20
+    assert len(lines) == 21
     assert lines[0].startswith("W0000 warning status_field_populated: ")
     assert lines[1].startswith("E0001 error   service_account_missing: ")
