@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_simkube.engine.scheduler.framework import Code, CycleState, Handle
 from pytest_simkube.engine.scheduler.plugins.pod_match_index import PodMatchIndex, pod_match_index
@@ -336,3 +338,37 @@ def test_match_counts_follow_pod_changes_incrementally():
     for key, entry in index._counters.items():
         fresh_counts = fresh.counts(key, entry.predicate)
         assert np.array_equal(entry.counts[: snap.capacity], fresh_counts[: snap.capacity])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_incremental_counts_equal_a_fresh_snapshot(data):
+    nodes = [node(f"n{i}", zone) for i, zone in enumerate("aabbc")]
+    names = [n["metadata"]["name"] for n in nodes]
+
+    def some_pod(i: int) -> dict[str, Any]:
+        return pod(f"p{i}", data.draw(st.sampled_from(names)),
+                   ns=data.draw(st.sampled_from(["default", "prod"])),
+                   labels={"app": data.draw(st.sampled_from(["web", "db"]))})
+
+    pods = [some_pod(i) for i in range(data.draw(st.integers(0, 14)))]
+    constraints = [spread(data.draw(st.sampled_from([ZONE, HOST])), data.draw(st.integers(1, 2)), when)
+                   for when in data.draw(st.lists(st.sampled_from(["DoNotSchedule", "ScheduleAnyway"]),
+                                                  min_size=1, max_size=2, unique=True))]
+    incoming = pod("new", topologySpreadConstraints=constraints)
+    live = Snapshot.from_objects(nodes, pods[: len(pods) // 2])
+    run_filter(live, incoming)  # builds the live counters
+    run_score(live, incoming)
+    for p in pods[len(pods) // 2:]:
+        live.add_pod(p)
+    some_pods = st.lists(st.sampled_from(pods), unique_by=lambda p: p["metadata"]["name"])
+    removed = data.draw(some_pods) if pods else []
+    for p in removed:
+        live.remove_pod(f"{p['metadata']['namespace']}/{p['metadata']['name']}")
+    fresh = Snapshot.from_objects(nodes, [live.pods[k].raw for k in live.pods])
+    live_status, live_verdicts = run_filter(live, incoming)
+    fresh_status, fresh_verdicts = run_filter(fresh, incoming)
+    assert live_status.code == fresh_status.code
+    assert ({n: v.reasons for n, v in live_verdicts.items()}
+            == {n: v.reasons for n, v in fresh_verdicts.items()})
+    assert run_score(live, incoming)[1:] == run_score(fresh, incoming)[1:]

@@ -34,7 +34,7 @@ class AffinityTermError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class AffinityTerm:
     """``framework.AffinityTerm``: which pods a term selects, and over which topology key."""
 

@@ -83,6 +83,14 @@ def _grown(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+_INTERNED: weakref.WeakValueDictionary[AffinityTerm, AffinityTerm] = weakref.WeakValueDictionary()
+
+
+def _intern(term: AffinityTerm) -> AffinityTerm:
+    """One shared object per distinct term, so dict lookups hit on identity, not deep equality."""
+    return _INTERNED.setdefault(term, term)
+
+
 def _carried_terms(pod: PodInfo) -> tuple[CarrierKey, ...]:
     """The pod's terms as carrier keys, computed once per pod (cached on the PodInfo)."""
     cached = pod.extra.get(_CARRIED_KEY)
@@ -91,10 +99,11 @@ def _carried_terms(pod: PodInfo) -> tuple[CarrierKey, ...]:
     terms = affinity_terms_or_empty(pod)
     keys: tuple[CarrierKey, ...] = ()
     if terms.has_any:
-        keys = (tuple((REQUIRED_AFFINITY, t, 1) for t in terms.required_affinity)
-                + tuple((REQUIRED_ANTI_AFFINITY, t, 1) for t in terms.required_anti_affinity)
-                + tuple((PREFERRED_AFFINITY, w.term, w.weight) for w in terms.preferred_affinity)
-                + tuple((PREFERRED_ANTI_AFFINITY, w.term, w.weight) for w in terms.preferred_anti_affinity))
+        keys = (tuple((REQUIRED_AFFINITY, _intern(t), 1) for t in terms.required_affinity)
+                + tuple((REQUIRED_ANTI_AFFINITY, _intern(t), 1) for t in terms.required_anti_affinity)
+                + tuple((PREFERRED_AFFINITY, _intern(w.term), w.weight) for w in terms.preferred_affinity)
+                + tuple((PREFERRED_ANTI_AFFINITY, _intern(w.term), w.weight)
+                        for w in terms.preferred_anti_affinity))
     pod.extra[_CARRIED_KEY] = keys
     return keys
 
