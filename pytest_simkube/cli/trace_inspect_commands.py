@@ -27,6 +27,7 @@ from pytest_simkube.trace import (
     read_trace,
     write_trace,
 )
+from pytest_simkube.trace.writer import format_for_path
 
 LAYOUTS = {
     1: "pre-2.0 array [config, events, index, lifecycles]",
@@ -265,7 +266,7 @@ def show(file: Path, events_limit: int, output_format: str) -> None:
 def convert(input_file: Path, output_file: Path, target: str | None) -> None:
     """Convert between msgpack and JSON, and old layouts to v2."""
     trace = read_trace(input_file)
-    chosen = target or ("json" if output_file.suffix == ".json" else "msgpack")
+    chosen = target or format_for_path(output_file)
     write_trace(trace, output_file, format=chosen)  # type: ignore[arg-type]
     click.echo(
         f"wrote {output_file} ({'JSON form' if chosen == 'json' else 'SimKube v2 msgpack'}, "

@@ -36,16 +36,26 @@ def siphash13(data: bytes, k0: int = 0, k1: int = 0) -> int:
     Works on whole 8-byte words unpacked in one call, so the Python loop runs once per
     word rather than once per byte.
     """
-    v0 = k0 ^ 0x736F6D6570736575
-    v1 = k1 ^ 0x646F72616E646F6D
-    v2 = k0 ^ 0x6C7967656E657261
-    v3 = k1 ^ 0x7465646279746573
     length = len(data)
     words = length >> 3
+    last = ((length & 0xFF) << 56) | int.from_bytes(data[words << 3 :], "little")
+    v0, v1, v2, v3 = _compress(
+        k0 ^ 0x736F6D6570736575,
+        k1 ^ 0x646F72616E646F6D,
+        k0 ^ 0x6C7967656E657261,
+        k1 ^ 0x7465646279746573,
+        (*struct.unpack_from(f"<{words}Q", data), last),
+    )
+    # Finalisation: three plain SipRounds, i.e. compressing three zero words.
+    v0, v1, v2, v3 = _compress(v0, v1, v2 ^ 0xFF, v3, (0, 0, 0))
+    return v0 ^ v1 ^ v2 ^ v3
+
+
+def _compress(v0: int, v1: int, v2: int, v3: int, words: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """Absorb 64-bit words, one SipRound each (c = 1)."""
     mask = _MASK
-    for m in struct.unpack_from(f"<{words}Q", data):
+    for m in words:
         v3 ^= m
-        # One SipRound (c = 1).
         v0 = (v0 + v1) & mask
         v1 = ((v1 << 13) | (v1 >> 51)) & mask
         v1 ^= v0
@@ -61,32 +71,6 @@ def siphash13(data: bytes, k0: int = 0, k1: int = 0) -> int:
         v1 ^= v2
         v2 = ((v2 << 32) | (v2 >> 32)) & mask
         v0 ^= m
-    last = ((length & 0xFF) << 56) | int.from_bytes(data[words << 3 :], "little")
-    v3 ^= last
-    v0, v1, v2, v3 = _sip_rounds(v0, v1, v2, v3, 1)
-    v0 ^= last
-    v2 ^= 0xFF
-    v0, v1, v2, v3 = _sip_rounds(v0, v1, v2, v3, 3)
-    return v0 ^ v1 ^ v2 ^ v3
-
-
-def _sip_rounds(v0: int, v1: int, v2: int, v3: int, rounds: int) -> tuple[int, int, int, int]:
-    mask = _MASK
-    for _ in range(rounds):
-        v0 = (v0 + v1) & mask
-        v1 = ((v1 << 13) | (v1 >> 51)) & mask
-        v1 ^= v0
-        v0 = ((v0 << 32) | (v0 >> 32)) & mask
-        v2 = (v2 + v3) & mask
-        v3 = ((v3 << 16) | (v3 >> 48)) & mask
-        v3 ^= v2
-        v0 = (v0 + v3) & mask
-        v3 = ((v3 << 21) | (v3 >> 43)) & mask
-        v3 ^= v0
-        v2 = (v2 + v1) & mask
-        v1 = ((v1 << 17) | (v1 >> 47)) & mask
-        v1 ^= v2
-        v2 = ((v2 << 32) | (v2 >> 32)) & mask
     return v0, v1, v2, v3
 
 
@@ -139,8 +123,6 @@ def _walk(value: Any, emit: Any) -> None:
         _walk(dict(value), emit)
     elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray, str)):
         _walk(list(value), emit)
-    elif isinstance(value, bool):
-        _walk(bool(value), emit)
     elif isinstance(value, int):
         _walk(int(value), emit)
     elif isinstance(value, float):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_simkube.errors import TraceError
 from pytest_simkube.trace.model import OwnerKey, PodLifecycle, Trace
-from pytest_simkube.trace.writer import config_to_raw, event_to_raw, lifecycles_to_raw
+from pytest_simkube.trace.writer import fields_before_lifecycles, lifecycles_to_raw
 
 if TYPE_CHECKING:
     from pytest_simkube.trace.reader import _TraceDecoder
@@ -31,10 +31,7 @@ _U64_MAX = (1 << 64) - 1
 def trace_to_json(trace: Trace) -> str:
     """The trace as the JSON form (2-space indent, key order as in msgpack, trailing newline)."""
     document = {
-        "version": 2,
-        "config": config_to_raw(trace.config),
-        "events": [event_to_raw(event) for event in trace.events],
-        "index": trace.index,
+        **fields_before_lifecycles(trace),
         "pod_lifecycles": [
             {
                 "owner": [owner[0], owner[1]],

@@ -55,17 +55,9 @@ def event_to_raw(event: TraceEvent) -> dict[str, Any]:
     return {"ts": event.ts, "applied_objs": event.applied_objs, "deleted_objs": event.deleted_objs}
 
 
-def lifecycle_to_raw(lifecycle: PodLifecycle) -> Any:
-    """rmp-serde's enum encoding: unit -> string, newtype -> 1-entry map, tuple -> map to array."""
-    if lifecycle.start is None:
-        return "Empty"
-    if lifecycle.end is None:
-        return {"Running": lifecycle.start}
-    return {"Finished": [lifecycle.start, lifecycle.end]}
-
-
 def lifecycles_to_raw(lifecycles: list[PodLifecycle]) -> list[Any]:
-    """``lifecycle_to_raw`` over a list, inlined: traces hold one lifecycle per pod."""
+    """rmp-serde's enum encoding: unit -> ``"Empty"``, newtype -> ``{"Running": start}``,
+    tuple -> ``{"Finished": [start, end]}``."""
     return [
         "Empty"
         if lc.start is None
@@ -76,16 +68,20 @@ def lifecycles_to_raw(lifecycles: list[PodLifecycle]) -> list[Any]:
     ]
 
 
-def trace_to_raw(trace: Trace) -> dict[str, Any]:
-    """The v2 top-level map, ready for msgpack (lifecycle keys are tuples)."""
+def fields_before_lifecycles(trace: Trace) -> dict[str, Any]:
+    """``version, config, events, index`` as written in both msgpack and the JSON form."""
     return {
         "version": CURRENT_FORMAT_VERSION,
         "config": config_to_raw(trace.config),
-        "events": [
-            {"ts": event.ts, "applied_objs": event.applied_objs, "deleted_objs": event.deleted_objs}
-            for event in trace.events
-        ],
+        "events": [event_to_raw(event) for event in trace.events],
         "index": trace.index,
+    }
+
+
+def trace_to_raw(trace: Trace) -> dict[str, Any]:
+    """The v2 top-level map, ready for msgpack (lifecycle keys are tuples)."""
+    return {
+        **fields_before_lifecycles(trace),
         "pod_lifecycles": {
             (owner[0], owner[1]): {spec_hash: lifecycles_to_raw(lcs) for spec_hash, lcs in by_hash.items()}
             for owner, by_hash in trace.pod_lifecycles.items()
@@ -138,24 +134,12 @@ def dumps_trace(trace: Trace) -> bytes:
     packer = msgpack.Packer(use_bin_type=True, autoreset=True)
     pack = packer.pack
     with gc_paused():
-        parts = [
-            packer.pack_map_header(5),
-            pack("version"),
-            pack(CURRENT_FORMAT_VERSION),
-            pack("config"),
-            pack(config_to_raw(trace.config)),
-            pack("events"),
-            pack(
-                [
-                    {"ts": event.ts, "applied_objs": event.applied_objs, "deleted_objs": event.deleted_objs}
-                    for event in trace.events
-                ]
-            ),
-            pack("index"),
-            pack(trace.index),
-            pack("pod_lifecycles"),
-            packer.pack_map_header(len(trace.pod_lifecycles)),
-        ]
+        parts = [packer.pack_map_header(5)]
+        for key, value in fields_before_lifecycles(trace).items():
+            parts.append(pack(key))
+            parts.append(pack(value))
+        parts.append(pack("pod_lifecycles"))
+        parts.append(packer.pack_map_header(len(trace.pod_lifecycles)))
         for owner, by_hash in trace.pod_lifecycles.items():
             parts.append(pack((owner[0], owner[1])))
             parts.append(packer.pack_map_header(len(by_hash)))
