@@ -260,3 +260,32 @@ def test_removed_node_returns_its_pods_and_deleted_pods_free_room() -> None:
     sched.delete_pod("default/b", now=4.0)
     result = sched.schedule_one(4.0)
     assert result is not None and (result.status, result.node) == (BOUND, "n2")
+
+
+def test_counts_stay_consistent_under_random_operations() -> None:
+    rng = random.Random(11)
+    q = SchedulingQueue(pre_enqueue=lambda p: not p.scheduling_gates)
+    now = 0.0
+    for i in range(300):
+        op = rng.random()
+        if op < 0.35:
+            q.add(
+                pod(f"p{rng.randrange(60)}", rng.choice([0, 5]), gates=("g",) if rng.random() < 0.1 else ()),
+                now,
+            )
+        elif op < 0.6:
+            qpi = q.pop(now)
+            if qpi is not None:
+                fail(q, qpi, now, rng.choice(["NodeResourcesFit", "TaintToleration", "InterPodAffinity"]))
+        elif op < 0.75:
+            q.move_all_to_active_or_backoff(rng.choice([NODE_ADD, ASSIGNED_POD_DELETE]), now)
+        elif op < 0.85:
+            q.delete(f"default/p{rng.randrange(60)}")
+        else:
+            q.update(pod(f"p{rng.randrange(60)}"), now)
+        now += rng.choice([0.0, 0.3, 1.0, 40.0])
+        recount = {ACTIVE_Q: 0, BACKOFF_Q: 0, UNSCHEDULABLE_PODS: 0}
+        for qpi in q.pods():
+            recount[q.where(qpi.key)] += 1  # type: ignore[index]
+        assert q.pending_counts() == recount, i
+        assert len(q) == sum(recount.values())

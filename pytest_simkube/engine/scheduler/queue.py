@@ -166,6 +166,7 @@ class SchedulingQueue:
         self._unschedulable: dict[str, QueuedPodInfo] = {}
         #: key -> (queue name, info) for every pod the queue holds.
         self._where: dict[str, tuple[str, QueuedPodInfo]] = {}
+        self._counts = {ACTIVE_Q: 0, BACKOFF_Q: 0, UNSCHEDULABLE_PODS: 0}
         self._seq = 0
         self.scheduling_cycle = 0
         self.move_request_cycle = -1
@@ -190,10 +191,8 @@ class SchedulingQueue:
         return entry[1] if entry else None
 
     def pending_counts(self) -> dict[str, int]:
-        counts = {ACTIVE_Q: 0, BACKOFF_Q: 0, UNSCHEDULABLE_PODS: 0}
-        for name, _ in self._where.values():
-            counts[name] += 1
-        return counts
+        """How many pods each internal queue holds (kept up to date, O(1))."""
+        return dict(self._counts)
 
     def unschedulable_pods(self) -> list[QueuedPodInfo]:
         return list(self._unschedulable.values())
@@ -222,21 +221,34 @@ class SchedulingQueue:
         self._seq += 1
         return self._seq
 
+    def _place(self, qpi: QueuedPodInfo, queue: str) -> None:
+        previous = self._where.get(qpi.key)
+        if previous is not None:
+            self._counts[previous[0]] -= 1
+        self._where[qpi.key] = (queue, qpi)
+        self._counts[queue] += 1
+
+    def _unplace(self, key: str) -> tuple[str, QueuedPodInfo] | None:
+        entry = self._where.pop(key, None)
+        if entry is not None:
+            self._counts[entry[0]] -= 1
+        return entry
+
     def _push_active(self, qpi: QueuedPodInfo) -> None:
         heapq.heappush(self._active, (self._sort_key(qpi), qpi))
-        self._where[qpi.key] = (ACTIVE_Q, qpi)
+        self._place(qpi, ACTIVE_Q)
 
     def _push_backoff(self, qpi: QueuedPodInfo) -> None:
         heapq.heappush(self._backoff, (self.backoff_expiry(qpi), qpi.seq, qpi))
-        self._where[qpi.key] = (BACKOFF_Q, qpi)
+        self._place(qpi, BACKOFF_Q)
 
     def _park(self, qpi: QueuedPodInfo) -> None:
         self._unschedulable[qpi.key] = qpi
-        self._where[qpi.key] = (UNSCHEDULABLE_PODS, qpi)
+        self._place(qpi, UNSCHEDULABLE_PODS)
 
     def _remove(self, key: str) -> QueuedPodInfo | None:
         """Forget a pod wherever it is; heap entries are dropped lazily."""
-        entry = self._where.pop(key, None)
+        entry = self._unplace(key)
         if entry is None:
             return None
         if entry[0] == UNSCHEDULABLE_PODS:
@@ -317,7 +329,7 @@ class SchedulingQueue:
             if expiry > now:
                 break
             heapq.heappop(self._backoff)
-            self._where.pop(qpi.key, None)
+            self._unplace(qpi.key)
             self._move_to_active(qpi)
 
     def _flush_unschedulable_leftover(self, now: float) -> None:
@@ -335,15 +347,19 @@ class SchedulingQueue:
         pod at the first 30 s tick after it exceeded the unschedulable limit.
         """
         candidates: list[float] = []
-        for expiry, _, qpi in self._backoff:
-            if self._live(qpi, BACKOFF_Q):
-                candidates.append(math.ceil(expiry / BACKOFF_FLUSH_PERIOD) * BACKOFF_FLUSH_PERIOD)
+        while self._backoff and not self._live(self._backoff[0][2], BACKOFF_Q):
+            heapq.heappop(self._backoff)
+        if self._backoff:
+            expiry = self._backoff[0][0]
+            candidates.append(math.ceil(expiry / BACKOFF_FLUSH_PERIOD) * BACKOFF_FLUSH_PERIOD)
+        # Parked pods enter the pool in time order, so the first non-gated one is the oldest.
         for qpi in self._unschedulable.values():
             if qpi.gated:
                 continue
             due = qpi.timestamp + self.max_in_unschedulable
             tick = math.floor(due / LEFTOVER_FLUSH_PERIOD) * LEFTOVER_FLUSH_PERIOD + LEFTOVER_FLUSH_PERIOD
             candidates.append(tick)
+            break
         return min(candidates) if candidates else None
 
     def pop(self, now: float) -> QueuedPodInfo | None:
@@ -353,7 +369,7 @@ class SchedulingQueue:
             _, qpi = heapq.heappop(self._active)
             if not self._live(qpi, ACTIVE_Q):
                 continue
-            self._where.pop(qpi.key, None)
+            self._unplace(qpi.key)
             qpi.attempts += 1
             if qpi.initial_attempt_timestamp is None:
                 qpi.initial_attempt_timestamp = now
