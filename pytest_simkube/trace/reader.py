@@ -113,6 +113,9 @@ def _ts_end(data: bytes, event_start: int) -> int:
 
 def _suspect_events(data: bytes, start: int, end: int) -> list[int]:
     """Indices of the events (encoded as an array in ``data[start:end]``) that need the deep check."""
+    first = data[start] if start < end else 0
+    if not (0x90 <= first <= 0x9F or first in (0xDC, 0xDD)):
+        return []  # not an array: the events check reports that
     candidates = _non_json_candidates(data, start, end)
     if not candidates:
         return []

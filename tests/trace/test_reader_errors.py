@@ -287,3 +287,9 @@ def test_non_json_values_next_to_float_looking_timestamps_are_found(bad: object)
     with pytest.raises(TraceError) as info:
         loads_trace(_trace_at(FLOAT_LOOKING_TIMESTAMPS, bad), "ts.sktrace")
     assert "ts.sktrace: events[2].applied_objs[0].spec.extra: " in str(info.value)
+
+
+def test_events_of_the_wrong_type_are_named_even_with_float_looking_bytes() -> None:
+    data = _mutated(_set("events", value={"ts": 0x67CA7F80}))
+    with pytest.raises(TraceError, match="events: expected an array of events, got map"):
+        loads_trace(data, "e.sktrace")
