@@ -508,6 +508,18 @@ class _OwnerHistory:
 
     times: list[int] = field(default_factory=list)
     hashes: list[list[tuple[int, int]]] = field(default_factory=list)
+    # Recently hashed specs: re-applies that only change replicas repeat the same template.
+    seen: list[tuple[Mapping[str, Any], int]] = field(default_factory=list)
+
+    def hash_specs(self, specs: Sequence[Mapping[str, Any]]) -> list[int]:
+        hashes = []
+        for spec in specs:
+            known = next((h for s, h in self.seen if s is spec or s == spec), None)
+            if known is None:
+                known = pod_spec_stable_hash(spec)
+                self.seen = [*self.seen[-3:], (spec, known)]
+            hashes.append(known)
+        return hashes
 
 
 def _rekey_lifecycles(trace: Trace, events: Sequence[TraceEvent],
@@ -530,9 +542,8 @@ def _rekey_lifecycles(trace: Trace, events: Sequence[TraceEvent],
             history = histories.get(oid)  # type: ignore[arg-type]
             if history is None or oid is None:
                 continue
-            olds = [pod_spec_stable_hash(spec) for spec in _template_specs(trace, oid[0], old_obj)]
-            news = olds if new_obj is old_obj else [
-                pod_spec_stable_hash(spec) for spec in _template_specs(trace, oid[0], new_obj)]
+            olds = history.hash_specs(_template_specs(trace, oid[0], old_obj))
+            news = olds if new_obj is old_obj else history.hash_specs(_template_specs(trace, oid[0], new_obj))
             history.times.append(old_event.ts)
             history.hashes.append(list(zip(olds, news, strict=True)))
 
