@@ -32,10 +32,23 @@ from pytest_simkube.trace import Trace, TraceEvent, TracerConfig, TrackedObjectC
 GIB = 2**30
 
 
-def _scenario(name: str, min_size: int, max_size: int, duration: float | None) -> Scenario:
-    group = NodeGroupSpec("general", min_size, max_size, NodeTemplate(8000, 32 * GIB, pods=110), 0.384, 45.0)
+def _scenario(name: str, groups: list[NodeGroupSpec], duration: float | None) -> Scenario:
     path = ROOT / "benchmarks" / f"{name}.simkube.yaml"
-    return Scenario(name, path, path, duration, 7, ClusterSpec([], [group]), ProposedConfig(), [])
+    return Scenario(name, path, path, duration, 7, ClusterSpec([], groups), ProposedConfig(), [])
+
+
+def _day_groups(autoscaled: bool) -> list[NodeGroupSpec]:
+    """General m5.2xlarge-like nodes, a batch pool and a GPU pool, 1,000 nodes at most."""
+    gpu_taint = [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
+    specs = [
+        ("general", 10, 800, NodeTemplate(8000, 32 * GIB, instance_type="m5.2xlarge"), 0.384),
+        ("batch", 2, 150, NodeTemplate(8000, 32 * GIB, labels={"workload-class": "batch"},
+                                       instance_type="m5.2xlarge"), 0.384),
+        ("gpu", 0, 50, NodeTemplate(8000, 32 * GIB, extended={"nvidia.com/gpu": 1}, taints=gpu_taint,
+                                    instance_type="g5.2xlarge"), 1.212),
+    ]
+    return [NodeGroupSpec(name, low if autoscaled else high, high, template, price, 45.0)
+            for name, low, high, template, price in specs]
 
 
 def day_case(hours: float) -> tuple[Scenario, Trace]:
@@ -44,10 +57,10 @@ def day_case(hours: float) -> tuple[Scenario, Trace]:
     trace = synthesize_file(ROOT / "scenarios" / "specs" / "production-day.yaml").trace
     try:
         from pytest_simkube.engine.autoscaler import attach  # noqa: F401
-        min_size = 10
+        autoscaled = True
     except ImportError:
-        min_size = 1000
-    return _scenario("day", min_size, 1000, hours * 3600.0), trace
+        autoscaled = False
+    return _scenario("day", _day_groups(autoscaled), hours * 3600.0), trace
 
 
 def big_case() -> tuple[Scenario, Trace]:
@@ -63,7 +76,8 @@ def big_case() -> tuple[Scenario, Trace]:
                                       "requests": {"cpu": "250m", "memory": "512Mi"}}}]}}}})
     trace = Trace(config=TracerConfig({"apps/v1.Deployment": TrackedObjectConfig()}),
                   events=[TraceEvent(start, deployments, []), TraceEvent(start + 600, [], [])])
-    return _scenario("big", 10_000, 10_000, None), trace
+    group = NodeGroupSpec("general", 10_000, 10_000, NodeTemplate(8000, 32 * GIB), 0.384, 45.0)
+    return _scenario("big", [group], None), trace
 
 
 def measure(name: str, scenario: Scenario, trace: Trace, scheduler: str) -> dict[str, float | str]:

@@ -15,7 +15,24 @@ from pytest_simkube.kube.quantity import QuantityError, quantity_milli_value, qu
 KubeObject = dict[str, Any]
 
 
+_REQUESTS_CACHE: dict[int, tuple[object, object, object, tuple[int, int]]] = {}
+
+
 def pod_requests(spec: KubeObject) -> tuple[int, int]:
+    """Cached on the identity of the containers lists: pods of one template share them."""
+    containers, inits, overhead = spec.get("containers"), spec.get("initContainers"), spec.get("overhead")
+    cached = _REQUESTS_CACHE.get(id(containers))
+    if cached is not None and cached[0] is containers and cached[1] is inits and cached[2] is overhead:
+        return cached[3]
+    value = _pod_requests(spec)
+    if containers is not None:
+        if len(_REQUESTS_CACHE) > 100_000:
+            _REQUESTS_CACHE.clear()
+        _REQUESTS_CACHE[id(containers)] = (containers, inits, overhead, value)
+    return value
+
+
+def _pod_requests(spec: KubeObject) -> tuple[int, int]:
     """(CPU millicores, memory bytes) the scheduler accounts for a pod.
 
     Upstream ``resource.PodRequests`` (k8s.io/component-helpers/resource/helpers.go): the sum

@@ -93,6 +93,10 @@ class ResourceFitScheduler:
         self._used = np.zeros((cap, 3), dtype=np.int64)
         self._mask_cache: dict[str, np.ndarray] = {}
         self._pods: dict[str, tuple[KubeObject, tuple[int, int], int]] = {}
+        self._shape: dict[str, str] = {}
+        self._static_only: set[str] = set()
+        """Unschedulable pods no node rejected for resources: freed resources cannot help them
+        (kube-scheduler 1.30's queueing hints skip them on pod deletion)."""
         self._placed: dict[str, tuple[int, int, int]] = {}
         self._active: list[tuple[int, int, str]] = []
         self._in_active: set[str] = set()
@@ -132,6 +136,8 @@ class ResourceFitScheduler:
         key = _key(pod)
         spec = pod.get("spec") or {}
         self._pods[key] = (pod, pod_requests(spec), int(spec.get("priority") or 0))
+        placement = [spec.get("nodeSelector"), spec.get("affinity"), spec.get("tolerations")]
+        self._shape[key] = json.dumps(placement, sort_keys=True)
         node = spec.get("nodeName")
         if node:
             self._place(key, node)
@@ -141,6 +147,8 @@ class ResourceFitScheduler:
     def remove_pod(self, pod: KubeObject, now: float) -> None:
         key = _key(pod)
         self._pods.pop(key, None)
+        self._shape.pop(key, None)
+        self._static_only.discard(key)
         self._unschedulable.pop(key, None)
         self._attempts.pop(key, None)
         self._in_active.discard(key)
@@ -148,7 +156,7 @@ class ResourceFitScheduler:
         if placed is not None:
             i, cpu, mem = placed
             self._used[i] -= (cpu, mem, 1)
-            self._cluster_event()
+            self._cluster_event(resources_only=True)
 
     def _place(self, key: str, node: str) -> None:
         i = self._index.get(node)
@@ -165,13 +173,15 @@ class ResourceFitScheduler:
         self._seq += 1
         heapq.heappush(self._active, (-self._pods[key][2], self._seq, key))
 
-    def _cluster_event(self) -> None:
-        """Move every unschedulable pod back: to backoff if still backing off, else active."""
+    def _cluster_event(self, resources_only: bool = False) -> None:
+        """Move unschedulable pods back (to backoff if still backing off, else active): all of
+        them for a new node, only those short of resources when resources were freed."""
         if not self._unschedulable:
             return
-        for key in sorted(self._unschedulable, key=lambda k: self._unschedulable[k]):
+        moved = [k for k in self._unschedulable if not (resources_only and k in self._static_only)]
+        for key in sorted(moved, key=lambda k: (self._unschedulable[k], k)):
             self._requeue(key)
-        self._unschedulable.clear()
+            del self._unschedulable[key]
 
     def _requeue(self, key: str) -> None:
         attempts = self._attempts.get(key, 0)
@@ -215,7 +225,7 @@ class ResourceFitScheduler:
         attempt = self._attempts.get(key, 0) + 1
         self._attempts[key] = attempt
         n = len(self._names)
-        static = self._static_mask(pod)[:n]
+        static = self._static_mask(pod, self._shape[key])[:n]
         alive = self._alive[:n]
         free = self._alloc[:n] - self._used[:n]
         cpu_ok = free[:, 0] >= cpu
@@ -235,6 +245,10 @@ class ResourceFitScheduler:
                cpu_ok: np.ndarray, mem_ok: np.ndarray, pods_ok: np.ndarray) -> Decision:
         self._unschedulable[key] = now
         total = int(alive.sum())
+        if total and not (alive & static & ~(pods_ok & cpu_ok & mem_ok)).any():
+            self._static_only.add(key)
+        else:
+            self._static_only.discard(key)
         counts: dict[str, int] = {}
         if total:
             considered = alive & static
@@ -256,10 +270,8 @@ class ResourceFitScheduler:
             message = "no nodes available to schedule pods"
         return Decision(key, None, attempt, counts, message)
 
-    def _static_mask(self, pod: KubeObject) -> np.ndarray:
+    def _static_mask(self, pod: KubeObject, shape: str) -> np.ndarray:
         spec = pod.get("spec") or {}
-        shape = json.dumps([spec.get("nodeSelector"), spec.get("affinity"), spec.get("tolerations")],
-                           sort_keys=True)
         mask = self._mask_cache.get(shape)
         if mask is None or len(mask) < len(self._names):
             tolerations = spec.get("tolerations") or []

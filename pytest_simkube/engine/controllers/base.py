@@ -29,7 +29,22 @@ def fnv32a(data: bytes) -> int:
     return h
 
 
+_HASH_CACHE: dict[int, tuple[KubeObject, int, str]] = {}
+
+
 def template_hash(template: KubeObject, collision_count: int = 0) -> str:
+    """Cached by object identity: controllers re-hash the same template on every sync."""
+    cached = _HASH_CACHE.get(id(template))
+    if cached is not None and cached[0] is template and cached[1] == collision_count:
+        return cached[2]
+    value = _template_hash(template, collision_count)
+    if len(_HASH_CACHE) > 100_000:
+        _HASH_CACHE.clear()
+    _HASH_CACHE[id(template)] = (template, collision_count, value)
+    return value
+
+
+def _template_hash(template: KubeObject, collision_count: int = 0) -> str:
     """A pod-template hash in the spirit of ``controller.ComputeHash``
     (pkg/controller/controller_utils.go): FNV-32a, then ``rand.SafeEncodeString``. The input is
     canonical JSON rather than Go's ``spew`` dump, so values differ from a real cluster's."""
