@@ -289,3 +289,14 @@ def test_counts_stay_consistent_under_random_operations() -> None:
             recount[q.where(qpi.key)] += 1  # type: ignore[index]
         assert q.pending_counts() == recount, i
         assert len(q) == sum(recount.values())
+
+
+def test_status_only_update_leaves_a_parked_pod_parked() -> None:
+    q = SchedulingQueue()
+    original = pod("a")
+    q.add(original, now=0.0)
+    fail(q, q.pop(now=0.0), 0.0, "NodeResourcesFit")  # type: ignore[arg-type]
+    status_only = parse_pod({**original.raw, "status": {"conditions": [{"type": "PodScheduled"}]}})
+    assert q.update(status_only, now=5.0) == UNSCHEDULABLE_PODS
+    relabelled = parse_pod({**original.raw, "metadata": {**original.raw["metadata"], "labels": {"x": "y"}}})
+    assert q.update(relabelled, now=5.0) == ACTIVE_Q

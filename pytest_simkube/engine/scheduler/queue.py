@@ -138,6 +138,20 @@ PreEnqueue = Callable[[PodInfo], bool]
 PodFilter = Callable[[QueuedPodInfo], bool]
 
 
+def _strip_for_update_check(raw: dict) -> dict:
+    meta = {
+        k: v
+        for k, v in (raw.get("metadata") or {}).items()
+        if k not in ("resourceVersion", "generation", "managedFields")
+    }
+    return {**{k: v for k, v in raw.items() if k != "status"}, "metadata": meta}
+
+
+def _is_pod_updated(old: PodInfo, new: PodInfo) -> bool:
+    """``isPodUpdated``: the pods differ once status, resourceVersion and generation are ignored."""
+    return _strip_for_update_check(old.raw) != _strip_for_update_check(new.raw)
+
+
 def _priority_sort_key(qpi: QueuedPodInfo) -> tuple[int, float, int]:
     """PrioritySort ``Less``: higher priority first, then the earlier timestamp."""
     return (-qpi.pod.priority, qpi.timestamp, qpi.seq)
@@ -284,12 +298,16 @@ class SchedulingQueue:
         return self._move_to_active(qpi)
 
     def update(self, pod: PodInfo, now: float) -> str | None:
-        """The pending pod's object changed (``Update``): an updated parked pod is retried."""
+        """The pending pod's object changed (``Update``).
+
+        A parked pod is retried only when something besides its status (and bookkeeping
+        metadata) changed, as ``isPodUpdated`` decides upstream.
+        """
         entry = self._where.get(pod.key)
         if entry is None:
             return self.add(pod, now)
         queue, qpi = entry
-        qpi.pod = pod
+        old_pod, qpi.pod = qpi.pod, pod
         if queue == ACTIVE_Q:
             self._remove(pod.key)
             self._push_active(qpi)
@@ -298,6 +316,8 @@ class SchedulingQueue:
             self._remove(pod.key)
             self._push_backoff(qpi)
             return BACKOFF_Q
+        if not _is_pod_updated(old_pod, pod):
+            return UNSCHEDULABLE_PODS
         self._remove(pod.key)
         if self.is_backing_off(qpi, now):
             self._push_backoff(qpi)
