@@ -179,15 +179,15 @@ def _last_applied(events: Iterable[TraceEvent]) -> dict[ObjectId, KubeObject]:
     return last
 
 
-def _reindex(old: Trace, events: Sequence[TraceEvent], removed: frozenset[ObjectId] = frozenset(),
-             old_events: Sequence[TraceEvent] | None = None) -> dict[str, dict[str, int]]:
+def _reindex(old: Trace, events: Sequence[TraceEvent],
+             removed: frozenset[ObjectId] = frozenset()) -> dict[str, dict[str, int]]:
     """The input index without ``removed`` objects, with hashes recomputed where the last spec changed.
 
     An entry keeps its (possibly stale) value when the object's last applied version is the
     one it was before (transforms share untouched objects, so identity tells), so a
     transform never "fixes" what it did not touch.
     """
-    last_old = _last_applied(old.events if old_events is None else old_events)
+    last_old = _last_applied(old.events)
     last_new = _last_applied(events)
     index: dict[str, dict[str, int]] = {}
     for gvk, entries in old.index.items():
@@ -346,14 +346,7 @@ def cut_window(trace: Trace, start: int, end: int | None = None) -> Trace:
 
     later = frozenset(oid for oid in _last_applied(trace.events) if oid not in first_applied)
     # Hashes follow the last spec applied before the window end, as SimKube's export computes them.
-    before_end = [ev for ev in trace.events if ev.ts < end_ts]
-    index = _reindex(trace, events, removed=later, old_events=trace.events)
-    last_before_end = _last_applied(before_end)
-    last_overall = _last_applied(trace.events)
-    for oid, obj in last_before_end.items():
-        entries = index.get(oid[0])
-        if entries is not None and oid[1] in entries and obj is not last_overall.get(oid):
-            entries[oid[1]] = spec_hash(obj.get("spec"))
+    index = _reindex(trace, [ev for ev in trace.events if ev.ts < end_ts], removed=later)
 
     lifecycles: dict[OwnerKey, dict[int, list[PodLifecycle]]] = {}
     for owner, by_hash in trace.pod_lifecycles.items():
