@@ -168,3 +168,23 @@ def test_missing_file_and_bad_path_inside(cli: CliRunner, tmp_path: Path) -> Non
         result.output.strip() == f"simkube: error: {bad}: events[1].applied_objs[0].metadata: missing 'name'"
     )
     assert not (tmp_path / "o.sktrace").exists()
+
+
+def test_show_names_the_layout_read(cli: CliRunner, tmp_path: Path) -> None:
+    from tests.trace.test_reader_layouts import v1_bytes_from_v2, v3_bytes_from_v2
+
+    source = require_reference(SIMKUBE_TRACES / "cronjob.sktrace")
+    raw = msgpack.unpackb(source.read_bytes(), raw=False, strict_map_key=False, use_list=False)
+    files = {"old.sktrace": v1_bytes_from_v2(raw), "new.sktrace": v3_bytes_from_v2(raw)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    cli.invoke(main, ["trace", "convert", str(source), "-o", str(tmp_path / "form.json")])
+    expected = {
+        "old.sktrace": (1, "pre-2.0 array"),
+        "new.sktrace": (3, "v3 map with tracked_objects"),
+        "form.json": (2, "v2 map"),
+    }
+    for name, (version, layout) in expected.items():
+        summary = _show_json(cli, tmp_path / name)
+        assert summary["source_version"] == version and summary["layout"].startswith(layout)
+        assert summary["owners"][0]["pods"] == 3
