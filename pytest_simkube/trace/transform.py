@@ -300,7 +300,7 @@ def cut_window(trace: Trace, start: int, end: int | None = None) -> Trace:
     The index keeps every object applied before the window end, deleted or not; lifecycles
     are kept when they overlap the window, their start clamped to the window start.
 
-    Deviations, both deliberate: objects are identified by GVK *and* ``ns/name`` (upstream
+    Deliberate deviations: objects are identified by GVK *and* ``ns/name`` (upstream
     keys the flattened state by ``ns/name`` only, so two kinds with one name collide),
     flattened objects come in the order they were last applied (upstream: hash-map order),
     and a pod running through the whole window is kept (upstream's overlap test misses it).
