@@ -37,3 +37,29 @@ def test_the_seed_defaults_to_the_scenario_seed():
     assert record.header.seed == 5
     assert record.header.complete
     assert record.stats is not None and record.stats.wall_seconds > 0
+
+
+def test_identical_files_across_processes_with_different_hash_seeds(tmp_path):
+    """Set and dict ordering must not leak into the record: run the CLI in two processes
+    with different PYTHONHASHSEED values and compare the files (minus EngineStats)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run(
+            [sys.executable, "-c", "from pytest_simkube.cli.main import main; main()", "run",
+             str(REPO_ROOT / "scenarios" / "mixed-kinds.simkube.yaml"), "--out", str(out), "--no-progress",
+             "--format", "json"],
+            check=True, env=env, capture_output=True, cwd=REPO_ROOT,
+        )
+        lines = (out / "mixed-kinds.runrecord.jsonl").read_text().splitlines()
+        assert lines[-1].startswith('{"record":"EngineStats"')
+        outputs.append(lines[:-1])
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) > 50
