@@ -300,3 +300,39 @@ def test_status_only_update_leaves_a_parked_pod_parked() -> None:
     assert q.update(status_only, now=5.0) == UNSCHEDULABLE_PODS
     relabelled = parse_pod({**original.raw, "metadata": {**original.raw["metadata"], "labels": {"x": "y"}}})
     assert q.update(relabelled, now=5.0) == ACTIVE_Q
+
+
+def test_node_events_wake_only_pods_the_node_could_admit() -> None:
+    from pytest_simkube.engine.scheduler.node_events import node_property_changes
+    from pytest_simkube.engine.scheduler.scheduler import BOUND, Scheduler
+
+    sched = Scheduler()
+    sched.add_node(_node("small", cpu="1"))
+    sched.add_pod(_pod("big", cpu="3"))
+    sched.schedule_one(0.0)
+    # A node too small for the pod (preCheckForNode fails) leaves it parked; so does a tainted one.
+    sched.add_node(_node("also-small", cpu="2"), now=5.0)
+    tainted = _node("tainted", cpu="8")
+    tainted["spec"] = {"taints": [{"key": "gpu", "value": "true", "effect": "NoSchedule"}]}
+    sched.add_node(tainted, now=5.0)
+    assert sched.queue.where("default/big") == UNSCHEDULABLE_PODS
+    # Removing a node never wakes anyone.
+    sched.remove_node("also-small", now=6.0)
+    assert sched.queue.where("default/big") == UNSCHEDULABLE_PODS
+    # Growing a node's allocatable does, when the pod then fits.
+    grown = _node("small", cpu="4")
+    assert [e.label for e in node_property_changes(_node("small", cpu="1"), grown)] == [
+        "NodeAllocatableChange"
+    ]
+    sched.update_node(grown, now=7.0)
+    result = sched.schedule_one(7.0)
+    assert result is not None and (result.status, result.node) == (BOUND, "small")
+
+
+def test_cordoning_raises_no_event_uncordoning_does() -> None:
+    from pytest_simkube.engine.scheduler.node_events import node_property_changes
+
+    plain = _node("n")
+    cordoned = {**plain, "spec": {"unschedulable": True}}
+    assert node_property_changes(plain, cordoned) == []
+    assert [e.label for e in node_property_changes(cordoned, plain)] == ["NodeSpecUnschedulableChange"]

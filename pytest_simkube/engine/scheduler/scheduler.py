@@ -38,6 +38,7 @@ from pytest_simkube.engine.scheduler.framework import (
     ProfilePlugins,
     Status,
 )
+from pytest_simkube.engine.scheduler.node_events import admitted_on_node, node_property_changes
 from pytest_simkube.engine.scheduler.plugins import REGISTRY
 from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import affinity_terms_or_empty
 from pytest_simkube.engine.scheduler.preemption import (
@@ -50,8 +51,6 @@ from pytest_simkube.engine.scheduler.queue import (
     ASSIGNED_POD_DELETE,
     ASSIGNED_POD_UPDATE,
     NODE_ADD,
-    NODE_DELETE,
-    NODE_UPDATE,
     QueuedPodInfo,
     SchedulingQueue,
 )
@@ -292,23 +291,37 @@ class Scheduler:
         terms = affinity_terms_or_empty(parked.pod).required_affinity
         return any(term.matches(pod, labels) for term in terms)
 
+    def _pre_check(self, slot: int) -> Callable[[QueuedPodInfo], bool]:
+        return lambda qpi: admitted_on_node(qpi.pod, self.snapshot, slot)
+
     def add_node(self, node: Mapping[str, Any], now: float = 0.0) -> None:
+        """A node joined: parked pods it could admit are retried (``addNodeToCache``)."""
         self._deliver_deferred(now)
-        self.snapshot.add_node(node)
-        self.queue.move_all_to_active_or_backoff(NODE_ADD, now)
+        slot = self.snapshot.add_node(node)
+        self.queue.move_all_to_active_or_backoff(NODE_ADD, now, self._pre_check(slot))
 
     def update_node(self, node: Mapping[str, Any], now: float = 0.0) -> None:
+        """A node changed: one event per kind of change, each pre-checked (``updateNodeInCache``)."""
         self._deliver_deferred(now)
-        self.snapshot.update_node(node)
-        self.queue.move_all_to_active_or_backoff(NODE_UPDATE, now)
+        name = (node.get("metadata") or {}).get("name")
+        old_slot = self.snapshot.slot_of(name) if isinstance(name, str) else None
+        if old_slot is None:
+            self.add_node(node, now)
+            return
+        old = self.snapshot.node(old_slot).raw
+        slot = self.snapshot.update_node(node)
+        for event in node_property_changes(old, node):
+            self.queue.move_all_to_active_or_backoff(event, now, self._pre_check(slot))
 
     def remove_node(self, name: str, now: float = 0.0) -> list[PodInfo]:
-        """Remove a node; returns the pods that were bound to it (the caller deletes them)."""
+        """Remove a node; returns the pods that were bound to it (the caller deletes them).
+
+        As ``deleteNodeFromCache``, this wakes no parked pod.
+        """
         self._deliver_deferred(now)
         removed = self.snapshot.remove_node(name)
         for pod in self.nominator.pods_on(name):
             self.nominator.remove(pod.key)
-        self.queue.move_all_to_active_or_backoff(NODE_DELETE, now)
         return removed
 
     def add_pod(self, pod: PodInfo | Mapping[str, Any], now: float = 0.0) -> PodInfo | None:
