@@ -112,12 +112,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--pods", type=int, default=2000, help="pods placed per measurement")
+    parser.add_argument("--workload", choices=sorted(WORKLOADS), action="append",
+                        help="only this workload (repeatable); default: all")
+    parser.add_argument("--nodes", type=int, action="append", help="only this cluster size (repeatable)")
     args = parser.parse_args()
-    sizes = (100, 1000) if args.quick else (100, 1_000, 5_000, 15_000)
+    sizes = tuple(args.nodes) if args.nodes else (100, 1000) if args.quick else (100, 1_000, 5_000, 15_000)
     num_pods = 300 if args.quick else args.pods
     print(f"{'workload':<28} {'nodes':>7} {'pods':>6} {'pods/cpu-s':>11} {'pods/wall-s':>12} "
           f"{'unschedulable':>14}")
     for name, (make_pod, needs) in WORKLOADS.items():
+        if args.workload and name not in args.workload:
+            continue
         if not all(REGISTRY.available(plugin) for plugin in needs):
             print(f"{name:<28} {'-':>7} (plugin {', '.join(needs)} not available)")
             continue

@@ -134,3 +134,29 @@ def test_gzip_json_input(cli, tmp_path):
     path.write_bytes(gzip.compress(json.dumps(data).encode()))
     result = cli.invoke(main, ["schedule", str(path), "--format", "json"])
     assert result.exit_code == 0 and json.loads(result.output)["selected"] == "n"
+
+
+def _docs_example():
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "scheduler.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n# cluster.yaml\n", 1)[1].split("```", 1)[0]
+    return yaml.safe_load(block)
+
+
+def test_docs_example_says_what_the_command_does(cli, tmp_path):
+    example = _docs_example()
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump(example))
+    result = cli.invoke(main, ["schedule", str(path), "--pod", "shop/web", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    nodes = {n["name"]: n for n in out["nodes"]}
+    assert nodes["small"]["filter"]["reasons"] == ["Insufficient cpu"]
+    assert nodes["gpu"]["filter"]["reasons"] == ["node(s) had untolerated taint {dedicated: gpu}"]
+    assert out["selected"] == "big"
+    example["items"][-1]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "64"
+    path.write_text(yaml.safe_dump(example))
+    result = cli.invoke(main, ["schedule", str(path), "--pod", "shop/web", "--format", "json"])
+    assert json.loads(result.output)["fitError"] == (
+        "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu.")
