@@ -463,6 +463,13 @@ class SchedulingQueue:
         candidates = [q for q in self._unschedulable.values() if matches_affinity_term(q, pod)]
         return self._move(candidates, ASSIGNED_POD_ADD, now)
 
+    def assigned_pod_updated(
+        self, pod: PodInfo, now: float, matches_affinity_term: Callable[[QueuedPodInfo, PodInfo], bool]
+    ) -> list[str]:
+        """``AssignedPodUpdated`` (no in-place resize modelled): as an add, for the new labels."""
+        candidates = [q for q in self._unschedulable.values() if matches_affinity_term(q, pod)]
+        return self._move(candidates, ASSIGNED_POD_UPDATE, now)
+
     def activate(self, keys: Iterable[str], now: float) -> None:
         """``Activate``: move the named parked/backoff pods straight to activeQ."""
         for key in keys:

@@ -49,7 +49,6 @@ from pytest_simkube.engine.scheduler.preemption import (
 from pytest_simkube.engine.scheduler.profiles import profile_plugins
 from pytest_simkube.engine.scheduler.queue import (
     ASSIGNED_POD_DELETE,
-    ASSIGNED_POD_UPDATE,
     NODE_ADD,
     QueuedPodInfo,
     SchedulingQueue,
@@ -351,7 +350,7 @@ class Scheduler:
         if info.key in self.snapshot.pods:
             self.snapshot.remove_pod(info.key)
             self.snapshot.add_pod(info, info.node_name or None)
-            self.queue.move_all_to_active_or_backoff(ASSIGNED_POD_UPDATE, now)
+            self.queue.assigned_pod_updated(info, now, self._matches_affinity_term)
             return info
         if info.key not in self._pending:
             return self.add_pod(info, now)
