@@ -203,6 +203,20 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def _size_limits(length: int) -> dict[str, int]:
+    """msgpack size limits for ``length`` input bytes: no declared length can exceed the input,
+    so a corrupt header claiming 4 billion entries fails at once instead of allocating.
+    Binaries are never valid in a trace (objects are JSON), so none is accepted."""
+    length = max(length, 1)
+    return {
+        "max_str_len": length,
+        "max_array_len": length,
+        "max_map_len": length // 2 or 1,
+        "max_bin_len": 0,
+        "max_ext_len": length,  # extensions are refused by _reject_ext, with a clearer message
+    }
+
+
 def _reject_ext(code: int, data: bytes) -> NoReturn:
     raise ValueError(f"msgpack extension type {code} is not allowed in a trace")
 
@@ -241,7 +255,12 @@ class _TraceDecoder:
     def _unpack_whole(self, data: bytes, *, use_list: bool, what: str) -> Any:
         try:
             return msgpack.unpackb(
-                data, raw=False, strict_map_key=False, use_list=use_list, ext_hook=_reject_ext, max_bin_len=0
+                data,
+                raw=False,
+                strict_map_key=False,
+                use_list=use_list,
+                ext_hook=_reject_ext,
+                **_size_limits(len(data)),
             )
         except msgpack.ExtraData:
             self.fail(None, "trailing bytes after the trace value")
@@ -272,7 +291,7 @@ class _TraceDecoder:
             use_list=True,
             ext_hook=_reject_ext,
             max_buffer_size=max(len(data), 1),
-            max_bin_len=0,  # binaries are never JSON; refusing them here saves a deep check
+            **_size_limits(len(data)),
         )
         unpacker.feed(data)
         fields: dict[str, Any] = {}
