@@ -34,17 +34,13 @@ def _config(cluster: Any, config_file: Path | None) -> Any:
 def _explain_one(cluster: Any, pod: Any, config: Any, seed: int) -> dict[str, Any]:
     from pytest_simkube.engine.scheduler.explain import explain
     from pytest_simkube.engine.scheduler.profiles import build_framework
-    from pytest_simkube.engine.scheduler.snapshot import Snapshot, SnapshotError
 
     profile = config.profile(pod.scheduler_name)
     if profile is None:
         names = ", ".join(p.scheduler_name for p in config.profiles)
         message = f"no scheduler profile for schedulerName {pod.scheduler_name!r} (profiles: {names})"
         raise ConfigError(cluster.source, f"pod {pod.key}", message)
-    try:
-        snapshot = Snapshot.from_objects(cluster.nodes, cluster.bound)
-    except SnapshotError as exc:
-        raise InputError(cluster.source, exc.where or None, exc.message) from None
+    snapshot = cluster.snapshot()
     framework = build_framework(snapshot, profile=profile, config=config,
                                 namespace_labels=cluster.namespace_labels)
     return explain(pod, framework, snapshot, seed=seed)

@@ -111,6 +111,12 @@ def test_config_file_changes_the_weights(cli, cluster_yaml, tmp_path):
     ("kind: List\nitems:\n- kind: Node\n  metadata: {name: n}\n- kind: Pod\n  metadata: {name: p}\n"
      "  spec: {containers: [{name: c, resources: {requests: {memory: 1Qi}}}]}\n",
      "items[1].spec.containers[0].resources.requests.memory"),
+    ("kind: List\nitems:\n- kind: Node\n  metadata: {name: a}\n- kind: Node\n  metadata: {name: b}\n"
+     "  spec: {taints: [{key: k, effect: Sometimes}]}\n- kind: Pod\n  metadata: {name: q}\n  spec: {}\n",
+     "items[1].spec.taints[0].effect: unsupported taint effect 'Sometimes'"),
+    ("kind: List\nitems:\n- kind: Node\n  metadata: {name: a}\n- kind: Pod\n  metadata: {name: p}\n"
+     "  spec: {nodeName: zz}\n- kind: Pod\n  metadata: {name: q}\n  spec: {}\n",
+     "items[1].spec.nodeName: pod default/p is bound to unknown node 'zz'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, tmp_path, content, message):
     path = tmp_path / "bad.yaml"

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from pytest_simkube.engine.scheduler.snapshot import Snapshot, SnapshotError
 from pytest_simkube.errors import InputError
 from pytest_simkube.kube.pods import PodInfo, PodParseError, parse_pod
 
@@ -47,6 +48,22 @@ class ClusterInput:
     """The vector-shaped input when the document was one (needed by the run form)."""
     score_form: bool = False
     """True when the document named exactly one pending ``pod`` (vector score form)."""
+    paths: dict[int, str] = field(default_factory=dict)
+    """Where each node dict / bound PodInfo came from (``id(obj)`` -> ``items[3]``), for errors."""
+
+    def snapshot(self) -> Snapshot:
+        """The bound cluster as a live Snapshot; a bad node or binding names its place in the file."""
+        snapshot = Snapshot(capacity=max(64, len(self.nodes)))
+        for obj in [*self.nodes, *self.bound]:
+            try:
+                if isinstance(obj, PodInfo):
+                    snapshot.add_pod(obj)
+                else:
+                    snapshot.add_node(obj)
+            except SnapshotError as exc:
+                where = ".".join(p for p in (self.paths.get(id(obj), ""), exc.where) if p)
+                raise InputError(self.source, where or None, exc.message) from None
+        return snapshot
 
 
 def _read_documents(path: Path) -> list[Any]:
@@ -101,11 +118,13 @@ def _from_vector_input(source: str, data: Mapping[str, Any], base: str) -> Clust
     if not isinstance(nodes, list):
         raise InputError(source, f"{base}nodes", "expected a list of Node objects")
     out.nodes = [_check_node(source, f"{base}nodes[{i}]", n) for i, n in enumerate(nodes)]
+    out.paths.update((id(n), f"{base}nodes[{i}]") for i, n in enumerate(out.nodes))
     pods = data.get("pods") or []
     if not isinstance(pods, list):
         raise InputError(source, f"{base}pods", "expected a list of Pod objects")
     for i, raw in enumerate(pods):
         pod = _pod(source, f"{base}pods[{i}]", raw)
+        out.paths[id(pod)] = f"{base}pods[{i}]"
         (out.bound if pod.node_name else out.pending).append(pod)
     if data.get("pod") is not None:
         pending = _pod(source, f"{base}pod", data["pod"])
@@ -147,10 +166,12 @@ def _from_objects(source: str, docs: list[Any]) -> ClusterInput:
         kind = obj.get("kind")
         if kind == "Node":
             out.nodes.append(_check_node(source, where, obj))
+            out.paths[id(out.nodes[-1])] = where
         elif kind == "Pod":
             if ((obj.get("status") or {}).get("phase")) in TERMINATED_PHASES:
                 continue
             pod = _pod(source, where, obj)
+            out.paths[id(pod)] = where
             (out.bound if pod.node_name else out.pending).append(pod)
         elif kind == "Namespace":
             meta = obj.get("metadata") or {}
