@@ -22,7 +22,6 @@ from pytest_simkube.kube.labels import LabelSelectorError, Selector, parse_selec
 from pytest_simkube.kube.quantity import QuantityError, parse_quantity
 from pytest_simkube.trace import Trace, read_trace, write_trace
 from pytest_simkube.trace import transform as tf
-from pytest_simkube.trace.model import object_key
 
 TRANSFORM_OPTIONS = ("scale_replicas", "time_scale", "window", "set_request", "scale_request",
                      "set_limit", "scale_limit", "drop")
@@ -210,9 +209,8 @@ def _changed_objects(before: Trace, after: Trace) -> int:
     return sum(1 for event in after.events for obj in event.applied_objs if id(obj) not in originals)
 
 
-def _objects(trace: Trace) -> set[tuple[str, str]]:
-    return {(str(obj.get("apiVersion")), f"{obj.get('kind')}:{object_key(obj)}")
-            for event in trace.events for obj in event.applied_objs}
+def _objects(trace: Trace) -> set[tf.ObjectId | None]:
+    return {tf.object_id(obj) for event in trace.events for obj in event.applied_objs}
 
 
 def _summary(step: Step, before: Trace, after: Trace) -> str:

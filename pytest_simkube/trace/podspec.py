@@ -152,6 +152,8 @@ class PodTemplateRef:
 
     path: tuple[str | int, ...]
     template: Mapping[str, Any]
+    pointer: str = ""
+    """The ``podSpecTemplatePaths`` entry that found it."""
 
     @property
     def pod_spec(self) -> Mapping[str, Any] | None:
@@ -186,7 +188,7 @@ def pod_templates(obj: KubeObject, gvk: str, config: TracerConfig) -> list[PodTe
             continue
         for path, value in matches:
             if isinstance(value, Mapping):
-                found.append(PodTemplateRef(path, value))
+                found.append(PodTemplateRef(path, value, pointer))
     return found
 
 

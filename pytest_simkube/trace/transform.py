@@ -108,7 +108,8 @@ def _kind_of(gvk: str) -> str:
     return gvk.rpartition(".")[2]
 
 
-def _identity(obj: Any) -> ObjectId | None:
+def object_id(obj: Any) -> ObjectId | None:
+    """(GVK, ``ns/name``) of an object, as the index and lifecycles key it; None if it has no metadata."""
     if not isinstance(obj, Mapping) or not isinstance(obj.get("metadata"), Mapping):
         return None
     return str(GVK.of(obj)), object_key(obj)
@@ -158,7 +159,7 @@ def _rewrite_applied(trace: Trace, editor: ObjectEditor) -> tuple[list[TraceEven
     for e, event in enumerate(trace.events):
         applied = []
         for i, obj in enumerate(event.applied_objs):
-            oid = _identity(obj)
+            oid = object_id(obj)
             new = editor(oid[0], obj, f"events[{e}].applied_objs[{i}]") if oid else None
             if new is not None and oid is not None:
                 edits.append((oid, event.ts, obj, new))
@@ -173,7 +174,7 @@ def _last_applied(events: Iterable[TraceEvent]) -> dict[ObjectId, KubeObject]:
     last: dict[ObjectId, KubeObject] = {}
     for event in events:
         for obj in event.applied_objs:
-            oid = _identity(obj)
+            oid = object_id(obj)
             if oid is not None:
                 last[oid] = obj
     return last
@@ -323,7 +324,7 @@ def cut_window(trace: Trace, start: int, end: int | None = None) -> Trace:
         if event.ts >= end_ts:
             continue
         for obj in event.applied_objs:
-            oid = _identity(obj)
+            oid = object_id(obj)
             if oid is None:
                 continue
             first_applied.setdefault(oid, event.ts)
@@ -332,7 +333,7 @@ def cut_window(trace: Trace, start: int, end: int | None = None) -> Trace:
                 flattened[oid] = obj
         if event.ts < start_ts:
             for obj in event.deleted_objs:
-                oid = _identity(obj)
+                oid = object_id(obj)
                 if oid is not None:
                     flattened.pop(oid, None)
         elif event.applied_objs or event.deleted_objs:
@@ -531,7 +532,7 @@ def _rekey_lifecycles(trace: Trace, events: Sequence[TraceEvent],
         return lifecycles
     for old_event, new_event in zip(trace.events, events, strict=True):
         for old_obj, new_obj in zip(old_event.applied_objs, new_event.applied_objs, strict=True):
-            oid = _identity(old_obj)
+            oid = object_id(old_obj)
             history = histories.get(oid)  # type: ignore[arg-type]
             if history is None or oid is None:
                 continue
@@ -597,14 +598,14 @@ def drop_objects(trace: Trace, where: ObjectFilter) -> Trace:
     Events left empty by the drop disappear; the first event always stays, so the trace
     keeps its start time.
     """
-    applied_ids = {oid for event in trace.events for oid in map(_identity, event.applied_objs) if oid}
+    applied_ids = {oid for event in trace.events for oid in map(object_id, event.applied_objs) if oid}
     dropped = {oid for event in trace.events for obj in event.applied_objs
-               if (oid := _identity(obj)) is not None and where.matches(oid[0], obj)}
+               if (oid := object_id(obj)) is not None and where.matches(oid[0], obj)}
     # Objects the events never apply (deleted skeletons of objects from before the trace, or
     # index-only entries) are judged on what is known of them: identity, and labels if any.
     for event in trace.events:
         for obj in event.deleted_objs:
-            oid = _identity(obj)
+            oid = object_id(obj)
             if oid is not None and oid not in applied_ids and where.matches(oid[0], obj):
                 dropped.add(oid)
     for gvk, entries in trace.index.items():
@@ -615,8 +616,8 @@ def drop_objects(trace: Trace, where: ObjectFilter) -> Trace:
 
     events: list[TraceEvent] = []
     for e, event in enumerate(trace.events):
-        applied = [o for o in event.applied_objs if _identity(o) not in dropped]
-        deleted = [o for o in event.deleted_objs if _identity(o) not in dropped]
+        applied = [o for o in event.applied_objs if object_id(o) not in dropped]
+        deleted = [o for o in event.deleted_objs if object_id(o) not in dropped]
         emptied = not applied and not deleted and (event.applied_objs or event.deleted_objs)
         if e == 0 or not emptied:
             events.append(TraceEvent(event.ts, applied, deleted))

@@ -38,12 +38,12 @@ from pytest_simkube.trace.model import (
 )
 from pytest_simkube.trace.podspec import (
     WILDCARD,
+    PodTemplateRef,
     PointerError,
     dotted,
     iter_containers,
     parse_pointer,
     pod_templates,
-    resolve,
     template_paths,
 )
 
@@ -294,8 +294,9 @@ class _Checker:
                     self.report(KIND_NOT_TRACKED, where,
                                 f"{self.describe(oid)}: kind {oid[0]} is not in config.trackedObjects")
                     continue
-                self.check_templates_found(obj, oid, where)
-                self.check_dependencies(obj, oid, where)
+                refs = pod_templates(obj, oid[0], self.trace.config)
+                self.check_templates_found(refs, oid, where)
+                self.check_dependencies(obj, refs, oid, where)
 
     def identity(self, obj: Any, where: str) -> ObjectId | None:
         """(GVK, ns/name) of an object, reporting what is missing; None when it cannot be identified."""
@@ -323,26 +324,26 @@ class _Checker:
 
     # ------------------------------------------------------------------ E0001-E0005
 
-    def check_templates_found(self, obj: KubeObject, oid: ObjectId, where: str) -> None:
+    def check_templates_found(self, refs: list[PodTemplateRef], oid: ObjectId, where: str) -> None:
+        found = {ref.pointer for ref in refs if ref.pod_spec is not None}
         for pointer in template_paths(self.trace.config, oid[0]):
+            if pointer in found or (oid[0], pointer) in self.templates_missing:
+                continue
             try:
                 if WILDCARD in parse_pointer(pointer):
                     continue  # an empty array legitimately has no templates
             except PointerError:
                 continue  # reported once, on the config (E0106)
-            found = resolve(obj, pointer)
-            if (oid[0], pointer) in self.templates_missing or any(
-                    isinstance(t, Mapping) and isinstance(t.get("spec"), Mapping) for _, t in found):
-                continue
             # Once per kind and path: kinds without templates (ConfigMaps, ...) would repeat it per object.
             self.templates_missing.add((oid[0], pointer))
             self.report(POD_TEMPLATE_NOT_FOUND, where,
                         f"{self.describe(oid)} has no pod template with a spec at {pointer!r} "
                         f"(reported for the first {oid[0]} only)")
 
-    def check_dependencies(self, obj: KubeObject, oid: ObjectId, where: str) -> None:
+    def check_dependencies(self, obj: KubeObject, refs: list[PodTemplateRef], oid: ObjectId,
+                           where: str) -> None:
         namespace = obj["metadata"]["namespace"]
-        for ref in pod_templates(obj, oid[0], self.trace.config):
+        for ref in refs:
             spec = ref.pod_spec
             if spec is None:
                 continue
