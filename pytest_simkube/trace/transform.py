@@ -221,13 +221,18 @@ def _copy_lifecycles(trace: Trace) -> dict[OwnerKey, dict[int, list[PodLifecycle
 # ---------------------------------------------------------------------------- scale replicas
 
 
+REPLICAS_DEFAULT_TO_ONE = frozenset(("apps/v1.Deployment", "apps/v1.ReplicaSet", "apps/v1.StatefulSet"))
+
+
 def scale_replicas(trace: Trace, *, factor: Number | None = None, value: int | None = None,
                    where: ObjectFilter = EVERY_OBJECT) -> Trace:
     """Multiply (``factor``, rounded half up) or set (``value``) ``spec.replicas`` of matching objects.
 
-    Only objects that have an integer ``spec.replicas`` change (Deployments, StatefulSets,
-    ReplicaSets, custom kinds with that field); pod templates are untouched, so lifecycles
-    keep their keys and only the index hashes of scaled objects are recomputed.
+    Objects with an integer ``spec.replicas`` change (custom kinds too); Deployments,
+    ReplicaSets and StatefulSets without the field count as 1, the API server's default
+    (``SetDefaults_Deployment`` and friends, pkg/apis/apps/v1/defaults.go). Pod templates are
+    untouched, so lifecycles keep their keys and only the index hashes of scaled objects are
+    recomputed.
     """
     if (factor is None) == (value is None):
         raise TransformError(None, "scale replicas needs exactly one of a factor or a value")
@@ -239,16 +244,18 @@ def scale_replicas(trace: Trace, *, factor: Number | None = None, value: int | N
 
     def edit(gvk: str, obj: KubeObject, at: str) -> KubeObject | None:
         spec = obj.get("spec")
-        if not where.matches(gvk, obj) or not isinstance(spec, Mapping) or "replicas" not in spec:
+        if not where.matches(gvk, obj) or not isinstance(spec, Mapping):
             return None
-        replicas = spec["replicas"]
+        if "replicas" not in spec and gvk not in REPLICAS_DEFAULT_TO_ONE:
+            return None
+        replicas = spec.get("replicas", 1)
         if isinstance(replicas, bool) or not isinstance(replicas, int):
             raise TransformError(f"{at}.spec.replicas", f"replicas must be an integer, got {replicas!r}")
         new = value if value is not None else round_half_up(replicas * frac)  # type: ignore[operator]
         if new == replicas:
             return None
         copy = thaw(obj)
-        copy["spec"]["replicas"] = new
+        _put_sorted(copy["spec"], "replicas", new)
         return copy
 
     events, _ = _rewrite_applied(trace, edit)

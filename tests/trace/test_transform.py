@@ -462,3 +462,21 @@ def test_drop_judges_applied_objects_by_their_applied_versions(trace: Trace) -> 
     out = tf.drop_objects(trace, tf.ObjectFilter(selector=parse_selector("!canary")))
     assert [o["metadata"]["name"] for e in out.events for o in e.applied_objs] == ["batch-job"]
     assert [o["metadata"]["name"] for e in out.events for o in e.deleted_objs] == ["batch-job"]
+
+
+def test_scale_replicas_defaults_missing_replicas_to_one_for_apps_kinds() -> None:
+    defaulted = workload("Deployment", "d")  # no spec.replicas: the API server would make it 1
+    custom = {
+        "apiVersion": "example.com/v1",
+        "kind": "Thing",
+        "metadata": {"name": "t", "namespace": "default"},
+        "spec": {"size": 2},
+    }
+    tracked = {**TRACKED, "example.com/v1.Thing": TrackedObjectConfig(("/spec/template",))}
+    trace = make_trace((1, [defaulted, custom], []), tracked=tracked)
+    out = tf.scale_replicas(trace, factor=3)
+    spec = applied(out, "d")[0]["spec"]
+    assert spec["replicas"] == 3
+    assert list(spec) == sorted(spec)  # inserted where SimKube's sorted maps put it
+    assert applied(out, "t")[0] is custom  # no replicas field and no default: untouched
+    assert tf.scale_replicas(trace, factor=1).events[0].applied_objs[0] is defaulted  # 1 x 1 = 1: no change
