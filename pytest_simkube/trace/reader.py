@@ -268,6 +268,8 @@ class _TraceDecoder:
             self._fail_msgpack(what, exc)
 
     def _fail_msgpack(self, where: str | None, exc: BaseException) -> NoReturn:
+        if isinstance(exc, TypeError) and "unhashable" not in str(exc):
+            raise exc  # a bug here, not bad input: the only TypeError input causes is a map key
         if isinstance(exc, UnicodeDecodeError):
             self.fail(where, "invalid msgpack: a string is not valid UTF-8")
         if isinstance(exc, msgpack.OutOfData):

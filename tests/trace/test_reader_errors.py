@@ -293,3 +293,14 @@ def test_events_of_the_wrong_type_are_named_even_with_float_looking_bytes() -> N
     data = _mutated(_set("events", value={"ts": 0x67CA7F80}))
     with pytest.raises(TraceError, match="events: expected an array of events, got map"):
         loads_trace(data, "e.sktrace")
+
+
+def test_map_used_as_a_map_key_is_a_trace_error() -> None:
+    raw = _thaw(_cronjob_raw())
+    del raw["pod_lifecycles"]
+    body = msgpack.packb(raw, use_bin_type=True)
+    # Re-open the map with one more entry: pod_lifecycles whose only key is itself a map.
+    lifecycles = b"\x81" + msgpack.packb({"a": 1}) + msgpack.packb({})
+    data = b"\x85" + body[1:] + msgpack.packb("pod_lifecycles") + lifecycles
+    with pytest.raises(TraceError, match=r"k\.sktrace: pod_lifecycles: invalid msgpack: unhashable"):
+        loads_trace(data, "k.sktrace")
