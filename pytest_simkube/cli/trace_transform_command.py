@@ -23,7 +23,7 @@ from pytest_simkube.kube.quantity import QuantityError, parse_quantity
 from pytest_simkube.trace import Trace, read_trace, write_trace
 from pytest_simkube.trace import transform as tf
 
-TRANSFORM_OPTIONS = ("scale_replicas", "time_scale", "window", "set_request", "scale_request",
+TRANSFORM_OPTIONS = ("scale_replicas", "time_scale", "shift_time", "window", "set_request", "scale_request",
                      "set_limit", "scale_limit", "drop")
 _ORDER_KEY = "simkube.transform.order"
 
@@ -78,15 +78,15 @@ def parse_replicas(text: str) -> tuple[Fraction | None, int | None]:
     return Fraction(number), None
 
 
-def parse_offset(text: str, what: str) -> int:
+def parse_offset(text: str, what: str, option: str = "--window", *, signed: bool = False) -> int:
     """Whole seconds from a Go duration (``90s``, ``10m``, ``2h``, ``1h30m``) or a plain number."""
     try:
-        seconds = parse_duration(text)
+        seconds = parse_duration(text, allow_negative=signed)
     except DurationError as exc:
-        raise click.BadParameter(f"{what}: {exc}", param_hint="--window") from None
+        raise click.BadParameter(f"{what}: {exc}", param_hint=option) from None
     if seconds != int(seconds):
         raise click.BadParameter(f"{what} {text!r} is not a whole number of seconds "
-                                 "(trace timestamps are seconds)", param_hint="--window")
+                                 "(trace timestamps are seconds)", param_hint=option)
     return int(seconds)
 
 
@@ -184,6 +184,9 @@ def _step(name: str, text: str, where: tf.ObjectFilter) -> Step:
     if name == "time_scale":
         factor = parse_factor(text, option)
         return Step(label, lambda t: tf.scale_time(t, factor), "time")
+    if name == "shift_time":
+        seconds = parse_offset(text, "shift", option, signed=True)
+        return Step(label, lambda t: tf.shift_time(t, seconds), "time")
     if name == "window":
         start, end = parse_window(text)
         return Step(label, lambda t: tf.cut_window(t, start, end), "time")
@@ -229,6 +232,8 @@ def _summary(step: Step, before: Trace, after: Trace) -> str:
               help="Multiply spec.replicas (2x, 0.5x; rounded half up) or set it (=5).")
 @click.option("--time-scale", multiple=True, metavar="FACTOR",
               help="Compress (<1) or stretch (>1) time after the first event, lifecycles included.")
+@click.option("--shift-time", multiple=True, metavar="DURATION",
+              help="Move every timestamp later (1h) or earlier (-30m); replay is unaffected.")
 @click.option("--window", multiple=True, metavar="START:END",
               help="Keep [START, END) after the first event (10m:2h, 1h:, :30m); objects alive at START "
                    "are re-applied first, as SimKube's export does.")

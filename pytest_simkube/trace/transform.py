@@ -276,13 +276,25 @@ def scale_time(trace: Trace, factor: Number) -> Trace:
     frac = as_fraction(factor, "time factor")
     if frac <= 0:
         raise TransformError(None, f"time factor must be positive, got {factor}")
-    t0 = trace.start_ts
-    if t0 is None:
-        return _with(trace, [], dict(trace.index), _copy_lifecycles(trace))
+    t0 = trace.start_ts or 0  # a trace without events only has lifecycles to move
+    return _retime(trace, lambda ts: t0 + round_half_up((ts - t0) * frac))
 
-    def move(ts: int) -> int:
-        return t0 + round_half_up((ts - t0) * frac)
 
+def shift_time(trace: Trace, seconds: int) -> Trace:
+    """Move the whole trace ``seconds`` later (negative: earlier): events and lifecycles alike.
+
+    Replay is relative to the first event, so a shift changes nothing in a simulation; it
+    lines traces up (e.g. to merge or compare two recordings) and keeps them readable.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise TransformError(None, f"time shift must be a whole number of seconds, got {seconds!r}")
+    if trace.events and min(ev.ts for ev in trace.events) + seconds < 0:
+        raise TransformError(None, f"shifting by {seconds}s would move events before the Unix epoch")
+    return _retime(trace, lambda ts: ts + seconds)
+
+
+def _retime(trace: Trace, move: Callable[[int], int]) -> Trace:
+    """The trace with ``move`` applied to every event time and lifecycle start and end."""
     events = [TraceEvent(move(ev.ts), list(ev.applied_objs), list(ev.deleted_objs)) for ev in trace.events]
     lifecycles = {
         owner: {h: [PodLifecycle(None if lc.start is None else move(lc.start),

@@ -480,3 +480,18 @@ def test_scale_replicas_defaults_missing_replicas_to_one_for_apps_kinds() -> Non
     assert list(spec) == sorted(spec)  # inserted where SimKube's sorted maps put it
     assert applied(out, "t")[0] is custom  # no replicas field and no default: untouched
     assert tf.scale_replicas(trace, factor=1).events[0].applied_objs[0] is defaulted  # 1 x 1 = 1: no change
+
+
+def test_shift_time_moves_everything_by_the_same_amount(trace: Trace) -> None:
+    out = tf.shift_time(trace, -1000)
+    assert [e.ts for e in out.events] == [0, 60, 100, 200, 300]
+    assert out.pod_lifecycles[(DEPLOYMENT, "default/web")][WEB_V1_PODS] == [
+        PodLifecycle(5, 50),
+        PodLifecycle(10, None),
+    ]
+    assert out.index == trace.index
+    assert dumps_trace(tf.shift_time(out, 1000)) == dumps_trace(trace)
+    with pytest.raises(tf.TransformError, match="before the Unix epoch"):
+        tf.shift_time(trace, -1001)
+    with pytest.raises(tf.TransformError, match="whole number"):
+        tf.shift_time(trace, 1.5)  # type: ignore[arg-type]

@@ -129,6 +129,8 @@ def test_real_trace_round_trip_stays_valid(cli: CliRunner, tmp_path: Path) -> No
         (["--window", "5m:1m"], "the end must be after the start"),
         (["--window", "1.5s:"], "whole number of seconds"),
         (["--window", "soon:"], "start"),
+        (["--shift-time", "1.5s"], "whole number of seconds"),
+        (["--shift-time", "later"], "--shift-time"),
         (["--set-request", "cpu"], "[CONTAINER:]RESOURCE=VALUE"),
         (["--set-request", "cpu=much"], "quantities must match"),
         (["--scale-request", "memory=-1"], "is not a positive number"),
@@ -174,3 +176,10 @@ def test_option_parsers() -> None:
     drop = parse_drop("kind=Job,kind=CronJob,namespace=batch,tier in (a,b),!canary")
     assert drop.kinds == ("Job", "CronJob") and drop.namespaces == ("batch",)
     assert str(drop.selector) == "!canary,tier in (a,b)"
+
+
+def test_shift_time_option_takes_signed_durations(cli: CliRunner, sample_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.sktrace"
+    result = run(cli, str(sample_file), "-o", str(out), "--shift-time", "-10m", "--shift-time", "1h")
+    assert result.exit_code == 0, result.output
+    assert read_trace(out).start_ts == 1000 - 600 + 3600
