@@ -23,8 +23,8 @@ from pytest_simkube.kube.quantity import QuantityError, parse_quantity
 from pytest_simkube.trace import Trace, read_trace, write_trace
 from pytest_simkube.trace import transform as tf
 
-TRANSFORM_OPTIONS = ("scale_replicas", "time_scale", "shift_time", "window", "set_request", "scale_request",
-                     "set_limit", "scale_limit", "drop")
+TRANSFORM_OPTIONS = ("scale_replicas", "time_scale", "arrival_rate", "shift_time", "window", "set_request",
+                     "scale_request", "set_limit", "scale_limit", "drop")
 _ORDER_KEY = "simkube.transform.order"
 
 
@@ -184,6 +184,9 @@ def _step(name: str, text: str, where: tf.ObjectFilter) -> Step:
     if name == "time_scale":
         factor = parse_factor(text, option)
         return Step(label, lambda t: tf.scale_time(t, factor), "time")
+    if name == "arrival_rate":
+        rate = parse_factor(text, option)
+        return Step(label, lambda t: tf.scale_arrival_rate(t, rate), "time")
     if name == "shift_time":
         seconds = parse_offset(text, "shift", option, signed=True)
         return Step(label, lambda t: tf.shift_time(t, seconds), "time")
@@ -232,6 +235,9 @@ def _summary(step: Step, before: Trace, after: Trace) -> str:
               help="Multiply spec.replicas (2x, 0.5x; rounded half up) or set it (=5).")
 @click.option("--time-scale", multiple=True, metavar="FACTOR",
               help="Compress (<1) or stretch (>1) time after the first event, lifecycles included.")
+@click.option("--arrival-rate", multiple=True, metavar="RATE",
+              help="Events come RATE times as often (2 = twice the arrivals per hour); pods keep their "
+                   "recorded run times.")
 @click.option("--shift-time", multiple=True, metavar="DURATION",
               help="Move every timestamp later (1h) or earlier (-30m); replay is unaffected.")
 @click.option("--window", multiple=True, metavar="START:END",

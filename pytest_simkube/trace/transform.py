@@ -280,6 +280,32 @@ def scale_time(trace: Trace, factor: Number) -> Trace:
     return _retime(trace, lambda ts: t0 + round_half_up((ts - t0) * frac))
 
 
+def scale_arrival_rate(trace: Trace, rate: Number) -> Trace:
+    """Make things arrive ``rate`` times as often, while each pod still runs as long as recorded.
+
+    Event times become ``t0 + round((t - t0) / rate)`` like :func:`scale_time` with factor
+    ``1 / rate``, and each lifecycle's start moves the same way, but its end keeps the
+    recorded run time (``end - start``): twice the Jobs per hour, each as long as before.
+    """
+    frac = as_fraction(rate, "arrival rate")
+    if frac <= 0:
+        raise TransformError(None, f"arrival rate must be positive, got {rate}")
+    t0 = trace.start_ts or 0
+
+    def move(ts: int) -> int:
+        return t0 + round_half_up((ts - t0) / frac)
+
+    retimed = _retime(trace, move)
+    retimed.pod_lifecycles = {
+        owner: {h: [lc if lc.start is None else PodLifecycle(move(lc.start), None if lc.end is None
+                                                              else move(lc.start) + lc.end - lc.start)
+                    for lc in lcs]
+                for h, lcs in by_hash.items()}
+        for owner, by_hash in trace.pod_lifecycles.items()
+    }
+    return retimed
+
+
 def shift_time(trace: Trace, seconds: int) -> Trace:
     """Move the whole trace ``seconds`` later (negative: earlier): events and lifecycles alike.
 

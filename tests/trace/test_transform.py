@@ -495,3 +495,18 @@ def test_shift_time_moves_everything_by_the_same_amount(trace: Trace) -> None:
         tf.shift_time(trace, -1001)
     with pytest.raises(tf.TransformError, match="whole number"):
         tf.shift_time(trace, 1.5)  # type: ignore[arg-type]
+
+
+def test_arrival_rate_compresses_gaps_but_keeps_run_times(trace: Trace) -> None:
+    out = tf.scale_arrival_rate(trace, 2)
+    assert [e.ts for e in out.events] == [e.ts for e in tf.scale_time(trace, "0.5").events]
+    assert out.pod_lifecycles[(DEPLOYMENT, "default/web")] == {
+        WEB_V1_PODS: [PodLifecycle(1003, 1048), PodLifecycle(1005, None)],  # starts 2.5 -> 3 and 5; 45 s kept
+        WEB_V2_PODS: [PodLifecycle(1033, None)],
+    }
+    assert out.pod_lifecycles[(JOB, "batch/batch-job")] == {JOB_PODS: [PodLifecycle(1001, 1030)]}
+    assert out.index == trace.index
+    assert trace.pod_lifecycles[(JOB, "batch/batch-job")] == {JOB_PODS: [PodLifecycle(1001, 1030)]}
+    for bad in (0, "-1", "fast"):
+        with pytest.raises(tf.TransformError):
+            tf.scale_arrival_rate(trace, bad)

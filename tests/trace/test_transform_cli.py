@@ -183,3 +183,12 @@ def test_shift_time_option_takes_signed_durations(cli: CliRunner, sample_file: P
     result = run(cli, str(sample_file), "-o", str(out), "--shift-time", "-10m", "--shift-time", "1h")
     assert result.exit_code == 0, result.output
     assert read_trace(out).start_ts == 1000 - 600 + 3600
+
+
+def test_arrival_rate_option(cli: CliRunner, sample_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.sktrace"
+    result = run(cli, str(sample_file), "-o", str(out), "--arrival-rate", "4")
+    assert result.exit_code == 0, result.output
+    assert [e.ts for e in read_trace(out).events] == [1000, 1015, 1025, 1050, 1075]
+    bad = run(cli, str(sample_file), "-o", str(out), "--arrival-rate", "0")
+    assert bad.exit_code == 2 and "--arrival-rate" in bad.output

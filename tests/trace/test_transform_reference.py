@@ -15,6 +15,8 @@ TRACES = ["bare-pods.sktrace", "cronjob.sktrace", "cronjob-v2.1-singular-path.sk
 TRANSFORMS: dict[str, Callable[[Trace], Trace]] = {
     "scale_replicas": lambda t: tf.scale_replicas(t, factor=3),
     "scale_time": lambda t: tf.scale_time(t, "0.25"),
+    "arrival_rate": lambda t: tf.scale_arrival_rate(t, 3),
+    "shift_time": lambda t: tf.shift_time(t, -3600),
     "cut_window": lambda t: tf.cut_window(t, 60, 600),
     "set_request": lambda t: tf.set_resource(t, "requests", "cpu", "333m"),
     "scale_limit": lambda t: tf.scale_resource(t, "limits", "memory", 2),
