@@ -3,8 +3,8 @@
 Each transform option may be repeated; the steps run in command-line order, so
 ``--window 1h:3h --time-scale 0.5`` cuts first and compresses the cut. ``--kind``,
 ``--namespace`` and ``--selector`` restrict the replica and resource edits (not
-``--drop``, which carries its own selector). The output is written atomically: after a
-bad option or a failing step no output file exists.
+``--drop``, which carries its own selector). The output is written once, atomically,
+after every step succeeded: a bad option or a failing step leaves OUT as it was.
 """
 
 from __future__ import annotations
