@@ -192,3 +192,16 @@ def test_arrival_rate_option(cli: CliRunner, sample_file: Path, tmp_path: Path) 
     assert [e.ts for e in read_trace(out).events] == [1000, 1015, 1025, 1050, 1075]
     bad = run(cli, str(sample_file), "-o", str(out), "--arrival-rate", "0")
     assert bad.exit_code == 2 and "--arrival-rate" in bad.output
+
+
+def test_a_failing_step_leaves_an_existing_output_alone(cli: CliRunner, tmp_path: Path) -> None:
+    broken = sample()
+    broken.events[3].applied_objs[0]["spec"]["replicas"] = None
+    path, out = tmp_path / "broken.sktrace", tmp_path / "out.sktrace"
+    write_trace(broken, path)
+    out.write_bytes(b"previous result")
+    result = run(cli, str(path), "-o", str(out), "--time-scale", "2", "--scale-replicas", "2x")
+    assert result.exit_code == 2
+    assert "events[3].applied_objs[0].spec.replicas" in result.output
+    assert out.read_bytes() == b"previous result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.sktrace", "out.sktrace"]  # no temp files
