@@ -284,3 +284,15 @@ def test_incremental_counts_equal_a_fresh_snapshot(data):
     assert ({n: v.reasons for n, v in live_verdicts.items()}
             == {n: v.reasons for n, v in fresh_verdicts.items()})
     assert scores(live, incoming)[1:] == scores(fresh, incoming)[1:]
+
+
+def test_typed_args_from_the_configuration_loader_are_accepted():
+    from pytest_simkube.config.scheduler import InterPodAffinityArgs
+
+    friend = pod("friend", "n1", app="db", affinity={"podAffinity": {REQ: [term("web", HOST)]}})
+    snap = Snapshot.from_objects([node("n1"), node("n2")], [friend])
+    plugin = InterPodAffinity(InterPodAffinityArgs(hard_pod_affinity_weight=7), Handle(snap))
+    state = CycleState()
+    info = parse_pod(pod("new"))
+    assert plugin.pre_score(state, info, snap, snap.order()).is_success()
+    assert plugin.score_many(state, info, snap, snap.order()).tolist() == [7, 0]
