@@ -372,3 +372,13 @@ def test_incremental_counts_equal_a_fresh_snapshot(data):
     assert ({n: v.reasons for n, v in live_verdicts.items()}
             == {n: v.reasons for n, v in fresh_verdicts.items()})
     assert run_score(live, incoming)[1:] == run_score(fresh, incoming)[1:]
+
+
+def test_typed_args_from_the_configuration_loader_are_accepted():
+    from pytest_simkube.config.scheduler import PodTopologySpreadArgs
+
+    listed = PodTopologySpread(PodTopologySpreadArgs(defaulting_type="List", default_constraints=(
+        {"maxSkew": 2, "topologyKey": ZONE, "whenUnsatisfiable": "ScheduleAnyway"},)), None)
+    assert not listed.system_defaulted
+    assert [c["maxSkew"] for c in listed.default_constraints] == [2]
+    assert PodTopologySpread(PodTopologySpreadArgs(), None).system_defaulted
