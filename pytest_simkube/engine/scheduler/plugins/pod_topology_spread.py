@@ -299,13 +299,10 @@ class _FilterState:
                             self.present, self.eligible)
 
     def min_match(self, i: int) -> int:
-        """``minMatchNum``: the smallest domain count, or 0 below ``minDomains`` domains."""
+        """``minMatchNum``: the smallest domain count, or 0 below ``minDomains`` (>= 1) domains."""
         present = self.present[i]
-        domains = int(present.sum())
-        if domains < self.constraints[i].min_domains:
+        if int(present.sum()) < self.constraints[i].min_domains:
             return 0
-        if domains == 0:
-            return 2**31 - 1  # empty critical paths hold MaxInt32
         return int(self.match_num[i][present].min())
 
 
