@@ -155,9 +155,10 @@ def _render_tables(summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    # No markup: file names and object names are printed as they are, brackets included.
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, markup=False)
     span = summary["time_span"]
-    console.print(f"[bold]{summary['file']}[/bold]")
+    console.print(summary["file"], style="bold")
     console.print(f"layout: {summary['layout']} (read as version {summary['source_version']})")
     counts = summary["events"]
     console.print(

@@ -188,3 +188,11 @@ def test_show_names_the_layout_read(cli: CliRunner, tmp_path: Path) -> None:
         summary = _show_json(cli, tmp_path / name)
         assert summary["source_version"] == version and summary["layout"].startswith(layout)
         assert summary["owners"][0]["pods"] == 3
+
+
+def test_show_table_prints_bracketed_names_verbatim(cli: CliRunner, tmp_path: Path) -> None:
+    odd = tmp_path / "we[bold]ird[x].sktrace"
+    odd.write_bytes(require_reference(SIMKUBE_TRACES / "cronjob.sktrace").read_bytes())
+    result = cli.invoke(main, ["trace", "show", str(odd), "--events", "0"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == str(odd)
