@@ -85,7 +85,6 @@ def _default_namespace_labels(namespace: str) -> Mapping[str, str]:
     return {METADATA_NAME_LABEL: namespace}
 
 
-
 class TopologyCounts:
     """``topologyToMatchedTermCount``: counts per (topology key, domain code), as arrays per key."""
 
