@@ -1,8 +1,9 @@
 """The discrete-event queue: callbacks ordered by (virtual time, sequence number).
 
-The sequence number makes ties deterministic (first scheduled, first run) and keeps the
-heap from ever comparing callbacks. Cancelling marks an entry dead instead of searching the
-heap (lazy deletion), so both schedule and cancel stay O(log n).
+The sequence number makes ties deterministic (first scheduled, first run); heap entries
+are ``(t, seq, event)`` tuples, compared in C and never past the unique ``seq``.
+Cancelling marks an entry dead instead of searching the heap (lazy deletion), so both
+schedule and cancel stay O(log n).
 
 *Background* events (periodic scans, retry timers) never keep a simulation alive on their
 own: :meth:`EventQueue.foreground` tells the driver whether anything but them is left.
@@ -29,13 +30,10 @@ class Event:
         self.background = background
         self.cancelled = False
 
-    def __lt__(self, other: Event) -> bool:
-        return (self.t, self.seq) < (other.t, other.seq)
-
 
 class EventQueue:
     def __init__(self) -> None:
-        self._heap: list[Event] = []
+        self._heap: list[tuple[float, int, Event]] = []
         self._seq = 0
         self._foreground = 0
 
@@ -44,7 +42,7 @@ class EventQueue:
         self._seq += 1
         if not background:
             self._foreground += 1
-        heapq.heappush(self._heap, event)
+        heapq.heappush(self._heap, (t, event.seq, event))
         return event
 
     def cancel(self, event: Event | None) -> None:
@@ -57,14 +55,14 @@ class EventQueue:
     def peek_time(self) -> float | None:
         """Time of the next live event, or None when the queue is empty."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        return heap[0].t if heap else None
+        return heap[0][0] if heap else None
 
     def pop(self) -> Event | None:
         heap = self._heap
         while heap:
-            event = heapq.heappop(heap)
+            event = heapq.heappop(heap)[2]
             if event.cancelled:
                 continue
             event.cancelled = True  # an event runs once; a later cancel() is a no-op
@@ -79,4 +77,4 @@ class EventQueue:
         return self._foreground
 
     def __len__(self) -> int:
-        return sum(1 for e in self._heap if not e.cancelled)
+        return sum(1 for _, _, e in self._heap if not e.cancelled)

@@ -39,8 +39,28 @@ KIND_GVK = {
 }
 
 
+_VOLATILE = frozenset({"nodeName", "priority", "preemptionPolicy", "schedulerName", "priorityClassName"})
+_KEY_CACHE: dict[tuple[tuple[str, int], ...], tuple[list[Any], Any]] = {}
+
+
 def _stable_spec_key(spec: KubeObject) -> Any:
-    """Equality key for SimKube's stable pod spec (the per-hash sequence counter's key)."""
+    """Equality key for SimKube's stable pod spec (the per-hash sequence counter's key).
+
+    Pods of one template share the template's nested values, so the key is cached on the
+    identities of the spec's values (holding them, so an identity is never reused)."""
+    items = sorted((k, v) for k, v in spec.items() if k not in _VOLATILE)
+    ident = tuple((k, id(v)) for k, v in items)
+    cached = _KEY_CACHE.get(ident)
+    if cached is not None and all(a is b for a, b in zip(cached[0], (v for _, v in items), strict=True)):
+        return cached[1]
+    value = _compute_stable_spec_key(spec)
+    if len(_KEY_CACHE) > 100_000:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[ident] = ([v for _, v in items], value)
+    return value
+
+
+def _compute_stable_spec_key(spec: KubeObject) -> Any:
     try:
         from pytest_simkube.trace import pod_spec_stable_hash  # type: ignore[attr-defined]
     except ImportError:

@@ -8,13 +8,12 @@ and to DaemonSets, as a real node is only schedulable once its kubelet reports R
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_simkube.engine.context import EngineContext
-from pytest_simkube.engine.objects import KubeObject, Node, node_allocatable
+from pytest_simkube.engine.objects import KubeObject, Node, json_copy, node_allocatable
 from pytest_simkube.runrecord import NodeAdded, NodeReady, NodeRemoved
 
 NodeWatcher = Callable[[str, Node], None]
@@ -50,7 +49,7 @@ class NodeManager:
 
     # -- set-up -------------------------------------------------------------------
     def add_static(self, manifest: KubeObject) -> Node:
-        return self.add_node(copy.deepcopy(manifest), group="", ready_at=self.ctx.sim.now)
+        return self.add_node(json_copy(manifest), group="", ready_at=self.ctx.sim.now)
 
     def add_group(self, spec: Any) -> NodeGroupState:
         state = self.groups[spec.name] = NodeGroupState(spec)
@@ -63,7 +62,7 @@ class NodeManager:
         """Create the next node of ``group``; it becomes Ready (schedulable) at ``ready_at``."""
         state = self.groups[group]
         while True:
-            manifest = copy.deepcopy(state.spec.node_manifest(state.next_index))
+            manifest = json_copy(state.spec.node_manifest(state.next_index))
             state.next_index += 1
             if manifest["metadata"]["name"] not in self.ctx.store.nodes:
                 break

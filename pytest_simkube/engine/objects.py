@@ -18,6 +18,16 @@ KubeObject = dict[str, Any]
 _REQUESTS_CACHE: dict[int, tuple[object, object, object, tuple[int, int]]] = {}
 
 
+def json_copy(value: Any) -> Any:
+    """Deep copy of JSON-shaped data (dicts, lists, tuples, scalars), several times faster
+    than ``copy.deepcopy``; tuples (msgpack arrays) become lists as in JSON."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_copy(v) for v in value]
+    return value
+
+
 def pod_requests(spec: KubeObject) -> tuple[int, int]:
     """Cached on the identity of the containers lists: pods of one template share them."""
     containers, inits, overhead = spec.get("containers"), spec.get("initContainers"), spec.get("overhead")

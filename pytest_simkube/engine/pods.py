@@ -19,12 +19,20 @@ class PodManager:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self._rng = ctx.sim.rng("pod-names")
+        self._suffixes: list[str] = []
+
+    def _suffix(self) -> str:
+        """Five random characters; drawn 4096 at a time (same stream, fewer numpy calls)."""
+        if not self._suffixes:
+            picks = self._rng.integers(0, len(NAME_ALPHABET), (4096, 5))
+            self._suffixes = ["".join(NAME_ALPHABET[i] for i in row) for row in picks.tolist()]
+            self._suffixes.reverse()
+        return self._suffixes.pop()
 
     def generate_name(self, namespace: str, prefix: str) -> str:
         """``prefix`` + 5 random characters, like the API server's ``generateName``."""
         while True:
-            picks = self._rng.integers(0, len(NAME_ALPHABET), 5)
-            name = prefix + "".join(NAME_ALPHABET[i] for i in picks)
+            name = prefix + self._suffix()
             if f"{namespace}/{name}" not in self.ctx.store.pods:
                 return name
 

@@ -22,20 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_simkube.engine.context import EngineContext
-from pytest_simkube.engine.objects import KubeObject, Pod
+from pytest_simkube.engine.objects import KubeObject, Pod, json_copy
 from pytest_simkube.engine.store import object_key
 
 POD_KIND = "Pod"
 
-
-def json_copy(value: Any) -> Any:
-    """Deep copy of JSON-shaped data (dicts, lists, tuples, scalars), several times faster
-    than ``copy.deepcopy``; tuples (msgpack arrays) become lists as in JSON."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_copy(v) for v in value]
-    return value
 
 
 class TraceDriver:
@@ -63,8 +54,12 @@ class TraceDriver:
 
     def apply(self, obj: KubeObject) -> None:
         kind = obj.get("kind", "")
-        local = json_copy({k: v for k, v in obj.items() if k != "status"})
-        meta = local.setdefault("metadata", {})
+        # Shallow copies: the engine only ever sets top-level metadata/spec fields, and the
+        # trace (which a caller may replay again) must stay untouched.
+        local = {k: v for k, v in obj.items() if k != "status"}
+        meta = local["metadata"] = dict(obj.get("metadata") or {})
+        if kind == POD_KIND:
+            local["spec"] = dict(obj.get("spec") or {})
         if kind not in ("PriorityClass", "Namespace", "Node"):
             meta.setdefault("namespace", "default")
         if kind == POD_KIND:

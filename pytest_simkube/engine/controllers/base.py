@@ -9,6 +9,7 @@ to one object causes one sync (the workqueue de-duplicates keys).
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 from pytest_simkube.engine.context import EngineContext
@@ -20,13 +21,6 @@ CONTROLLER_API_VERSION = {
     "ReplicaSet": "apps/v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
     "Job": "batch/v1", "CronJob": "batch/v1",
 }
-
-
-def fnv32a(data: bytes) -> int:
-    h = 0x811C9DC5
-    for b in data:
-        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
-    return h
 
 
 _HASH_CACHE: dict[int, tuple[KubeObject, int, str]] = {}
@@ -46,12 +40,13 @@ def template_hash(template: KubeObject, collision_count: int = 0) -> str:
 
 def _template_hash(template: KubeObject, collision_count: int = 0) -> str:
     """A pod-template hash in the spirit of ``controller.ComputeHash``
-    (pkg/controller/controller_utils.go): FNV-32a, then ``rand.SafeEncodeString``. The input is
-    canonical JSON rather than Go's ``spew`` dump, so values differ from a real cluster's."""
+    (pkg/controller/controller_utils.go): a 32-bit hash, then ``rand.SafeEncodeString``.
+    Upstream hashes Go's ``spew`` dump with FNV-32a; here canonical JSON with CRC-32 (in C),
+    so names differ from a real cluster's but are just as stable."""
     data = json.dumps(template, sort_keys=True, separators=(",", ":"), default=str).encode()
     if collision_count:
         data += str(collision_count).encode()
-    digits = str(fnv32a(data))
+    digits = str(zlib.crc32(data))
     return "".join(NAME_ALPHABET[ord(c) % len(NAME_ALPHABET)] for c in digits)
 
 

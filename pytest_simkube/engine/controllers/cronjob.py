@@ -19,8 +19,6 @@ wall-clock minutes as in the recorded cluster.
 
 from __future__ import annotations
 
-import copy
-
 from pytest_simkube.engine.controllers.base import Controller, controller_ref
 from pytest_simkube.engine.controllers.cron import CronError, CronSchedule, parse_schedule
 from pytest_simkube.engine.events import Event
@@ -105,7 +103,7 @@ class CronJobController(Controller):
             "metadata": {"name": name, "namespace": ns, "labels": dict(tmeta.get("labels") or {}),
                          "annotations": dict(tmeta.get("annotations") or {}),
                          "ownerReferences": [controller_ref(obj, self.kind)]},
-            "spec": copy.deepcopy(template.get("spec") or {}),
+            "spec": dict(template.get("spec") or {}),
         }
         ctx.store.put("Job", job)
 

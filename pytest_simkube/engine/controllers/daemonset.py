@@ -17,10 +17,15 @@ Upstream: kubernetes/kubernetes pkg/controller/daemon/daemon_controller.go (``ma
 
 from __future__ import annotations
 
-import copy
-
 from pytest_simkube.engine.controllers.base import Controller, int_or_percent, pod_manifest, template_hash
-from pytest_simkube.engine.objects import KubeObject, Node, Pod, node_matches_pod, untolerated_taint
+from pytest_simkube.engine.objects import (
+    KubeObject,
+    Node,
+    Pod,
+    json_copy,
+    node_matches_pod,
+    untolerated_taint,
+)
 
 DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
@@ -39,7 +44,7 @@ def daemon_pod_spec(template_spec: KubeObject, node_name: str) -> KubeObject:
         if tol not in tolerations:
             tolerations.append(tol)
     spec["tolerations"] = tolerations
-    affinity = copy.deepcopy(spec.get("affinity") or {})
+    affinity = json_copy(spec.get("affinity") or {})
     affinity.setdefault("nodeAffinity", {})["requiredDuringSchedulingIgnoredDuringExecution"] = {
         "nodeSelectorTerms": [{"matchFields": [
             {"key": "metadata.name", "operator": "In", "values": [node_name]}]}]}

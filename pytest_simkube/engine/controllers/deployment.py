@@ -21,8 +21,6 @@ sync.go, rolling.go, recreate.go} and deployment/util/deployment_util.go.
 
 from __future__ import annotations
 
-import copy
-
 from pytest_simkube.engine.controllers.base import Controller, controller_ref, int_or_percent, template_hash
 from pytest_simkube.engine.objects import KubeObject
 
@@ -76,8 +74,7 @@ class DeploymentController(Controller):
         meta = obj["metadata"]
         labels = dict((template.get("metadata") or {}).get("labels") or {})
         labels["pod-template-hash"] = hash_
-        pod_template = copy.deepcopy(template)
-        pod_template.setdefault("metadata", {})["labels"] = labels
+        pod_template = {**template, "metadata": {**(template.get("metadata") or {}), "labels": labels}}
         only = not any(int(rs["spec"].get("replicas", 0)) for rs in rs_list)
         rs = {
             "apiVersion": "apps/v1", "kind": "ReplicaSet",
