@@ -10,8 +10,9 @@ and for runs that only care about the workload side.
 Queue semantics follow kube-scheduler's ``SchedulingQueue``
 (pkg/scheduler/internal/queue/scheduling_queue.go): activeQ ordered by priority then
 enqueue time; a failed pod waits ``min(1 s * 2^(attempts-1), 10 s)`` backoff and sits in the
-unschedulable pool until a cluster event (node added, pod removed) moves it back, or for at
-most 5 minutes (``podMaxInUnschedulablePodsDuration``).
+unschedulable pool until a cluster event moves it back - a node added moves every pod, a pod
+removed only pods some node rejected for resources (1.30 queueing hints) - or for at most
+5 minutes (``podMaxInUnschedulablePodsDuration``).
 """
 
 from __future__ import annotations
