@@ -220,3 +220,21 @@ def test_incremental_snapshot_equals_rebuilt(ops):
     assert np.array_equal(snap.non_zero_requested[a], rebuilt.non_zero_requested[b])
     zone_a = [snap.label_vocab("zone").get(v) for v in ("z0", "z1")]
     assert [snap.label_codes("zone")[s] in zone_a for s in a.tolist()] == [True] * len(a)
+
+
+def test_update_node_keeps_pods_and_refreshes_labels_taints_allocatable():
+    snap = snapshot_of([node("a", labels={"zone": "z1"}), node("b")], [pod("x", cpu="1", node_name="a")])
+    codes_before = snap.label_codes("zone").copy()
+    slot = snap.update_node(
+        node("a", cpu="2", labels={"zone": "z2"}, taints=[{"key": "k", "value": "v", "effect": "NoSchedule"}])
+    )
+    assert slot == snap.slot_of("a") and list(snap.node(slot).pods) == ["default/x"]
+    assert snap.requested[slot, 0] == 1000 and snap.allocatable[slot, 0] == 2000
+    assert snap.label_codes("zone")[slot] == snap.label_vocab("zone")["z2"] != codes_before[slot]
+    assert snap.taint_sets[snap.taint_set[slot]][0].key == "k"
+    assert snap.node_names(snap.order().tolist()) == ["a", "b"]
+    removed = snap.remove_node("a")
+    assert [p.key for p in removed] == ["default/x"] and "default/x" not in snap.pods
+    again = snap.add_node(node("c"))
+    assert again == slot  # the freed slot is reused, at the end of the node order
+    assert snap.node_names(snap.order().tolist()) == ["b", "c"] and snap.requested[again].sum() == 0
