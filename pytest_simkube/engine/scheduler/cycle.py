@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pytest_simkube.config.scheduler import num_feasible_nodes_to_find as _num_feasible_nodes_to_find
 from pytest_simkube.engine.scheduler.framework import (
     SUCCESS,
     CycleState,
@@ -30,19 +31,16 @@ from pytest_simkube.engine.scheduler.framework import (
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
 
-MIN_FEASIBLE_NODES_TO_FIND = 100
-MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 NO_NODE_AVAILABLE_MSG = "0/{} nodes are available"
 
 
 def num_feasible_nodes_to_find(num_all_nodes: int, percentage: int | None) -> int:
-    """``numFeasibleNodesToFind``: all nodes below 100, else an adaptive or configured share."""
-    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND:
-        return num_all_nodes
-    pct = percentage or 0
-    if pct == 0:
-        pct = max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, 50 - num_all_nodes // 125)
-    return max(MIN_FEASIBLE_NODES_TO_FIND, num_all_nodes * pct // 100)
+    """``numFeasibleNodesToFind``: all nodes below 100, else an adaptive or configured share.
+
+    ``percentage`` None or 0 means adaptive; the rule itself lives with the configuration
+    (``config.scheduler.num_feasible_nodes_to_find``), which owns percentageOfNodesToScore.
+    """
+    return _num_feasible_nodes_to_find(num_all_nodes, percentage or 0)
 
 
 def fit_error_message(num_all_nodes: int, node_statuses: dict[str, Status] | list[Status],

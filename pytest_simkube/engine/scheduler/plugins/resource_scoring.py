@@ -9,10 +9,10 @@ where upstream divides integers, float64 where upstream uses floats.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from pytest_simkube.config.scheduler import ResourceSpec
 from pytest_simkube.engine.scheduler.framework import MAX_NODE_SCORE
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
@@ -20,12 +20,6 @@ from pytest_simkube.kube.requests import CPU, EPHEMERAL_STORAGE, MEMORY, is_scal
 
 MAX_UTILIZATION = 100
 MAX_CUSTOM_PRIORITY_SCORE = 10
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    name: str
-    weight: int
 
 
 def parse_resource_specs(raw: Sequence[dict] | None, default: Sequence[ResourceSpec]
