@@ -7,6 +7,8 @@ schedule and cancel stay O(log n).
 
 *Background* events (periodic scans, retry timers) never keep a simulation alive on their
 own: :meth:`EventQueue.foreground` tells the driver whether anything but them is left.
+*Window-only* events (the end of a pod's traced run time) are background events that are
+dropped once the replay window is over.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from typing import Any
 class Event:
     """A scheduled callback; keep it to :meth:`cancel` it."""
 
-    __slots__ = ("args", "background", "callback", "cancelled", "seq", "t")
+    __slots__ = ("args", "background", "callback", "cancelled", "seq", "t", "window_only")
 
     def __init__(self, t: float, seq: int, callback: Callable[..., Any], args: tuple[Any, ...],
-                 background: bool) -> None:
+                 background: bool, window_only: bool = False) -> None:
         self.t = t
         self.seq = seq
         self.callback = callback
         self.args = args
         self.background = background
+        self.window_only = window_only
         self.cancelled = False
 
 
@@ -37,8 +40,9 @@ class EventQueue:
         self._seq = 0
         self._foreground = 0
 
-    def schedule(self, t: float, callback: Callable[..., Any], *args: Any, background: bool = False) -> Event:
-        event = Event(t, self._seq, callback, args, background)
+    def schedule(self, t: float, callback: Callable[..., Any], *args: Any, background: bool = False,
+                 window_only: bool = False) -> Event:
+        event = Event(t, self._seq, callback, args, background or window_only, window_only)
         self._seq += 1
         if not background:
             self._foreground += 1

@@ -185,6 +185,6 @@ class Kubelet:
         ctx.sim.emit(PodRunning(ctx.sim.t(), pod.key, pod.node or ""))
         pod.run_seconds = ctx.lifecycles.run_seconds(pod)
         if pod.run_seconds is not None:
-            # Background: a pod finishing after the trace is over does not extend the run.
-            pod.timers.append(ctx.sim.after(pod.run_seconds, ctx.pods.finish, pod, background=True))
+            # Window-only: a pod finishing after the trace is over is not replayed.
+            pod.timers.append(ctx.sim.after(pod.run_seconds, ctx.pods.finish, pod, window_only=True))
         ctx.pods.changed(pod)

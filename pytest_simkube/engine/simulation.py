@@ -13,8 +13,9 @@ Run rule (how a replay ends): events run in (time, sequence) order up to ``windo
 it stops before the first event at which no foreground event is queued (controller syncs,
 scheduling cycles, nodes booting, pods starting) and either no pod is waiting to be
 scheduled or nothing has changed for ``quiet_seconds`` (those pods are stuck); in any case
-at ``window_end + drain_limit``. Background events - periodic scans, retry timers and the
-end of a pod's traced run time - never extend a run by themselves. The recorded duration
+at ``window_end + drain_limit``. Background events - periodic scans, retry timers - never
+extend a run by themselves, and pods do not finish during the drain (the trace is over:
+their run-time timers are dropped), so finished pods are not replaced again and again. The recorded duration
 is ``max(window_end, time of the last change)``; a retry that fails again is no change.
 """
 
@@ -47,8 +48,9 @@ class Simulation:
         return self.queue.schedule(max(t, self.now), callback, *args, background=background)
 
     def after(self, delay: float, callback: Callable[..., Any], *args: Any,
-              background: bool = False) -> Event:
-        return self.queue.schedule(self.now + max(delay, 0.0), callback, *args, background=background)
+              background: bool = False, window_only: bool = False) -> Event:
+        return self.queue.schedule(self.now + max(delay, 0.0), callback, *args, background=background,
+                                   window_only=window_only)
 
     def every(self, interval: float, callback: Callable[[], Any], *, first: float | None = None) -> None:
         """Run ``callback()`` every ``interval`` seconds as a background timer."""
@@ -114,6 +116,8 @@ class Simulation:
                     break
             event = queue.pop()
             assert event is not None
+            if event.window_only and event.t > window_end:
+                continue
             self.now = event.t
             event.callback(*event.args)
             processed += 1
