@@ -7,10 +7,11 @@ Upstream: kubernetes/kubernetes pkg/controller/daemon/daemon_controller.go (``ma
   and the pod tolerates its NoSchedule/NoExecute taints, counting the tolerations every
   daemon pod gets (``AddOrUpdateDaemonPodTolerations``: not-ready, unreachable,
   disk-pressure, memory-pressure, pid-pressure, unschedulable).
-* Since Kubernetes 1.12 (ScheduleDaemonSetPods, GA 1.17) daemon pods are bound by the
-  default scheduler: the controller pins each pod to its node with a required node affinity
-  ``matchFields metadata.name In [node]`` (``ReplaceDaemonSetPodNodeNameNodeAffinity``) and
-  the scheduler does the rest - so a full node leaves the daemon pod Pending.
+* Since Kubernetes 1.12 (ScheduleDaemonSetPods, kubernetes/kubernetes#63223; GA 1.17)
+  daemon pods are bound by the default scheduler: the controller pins each pod to its node
+  with a required node affinity ``matchFields metadata.name In [node]``
+  (``ReplaceDaemonSetPodNodeNameNodeAffinity``) and the scheduler does the rest - so a full
+  node leaves the daemon pod Pending.
 * Surplus or terminal pods are deleted; nodes that become Ready later get their pod on the
   next sync. RollingUpdate (maxUnavailable default 1) replaces outdated pods a few at a time.
 """
