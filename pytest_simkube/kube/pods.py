@@ -129,8 +129,8 @@ class PodInfo:
     start_time: str
     creation_timestamp: str
     nominated_node_name: str
-    has_volumes_needing_binding: bool
     resource_claims: tuple[str, ...]
+    """Names of the pod's DRA ``spec.resourceClaims`` (not modelled; explanations say so)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Per-plugin caches keyed by plugin name (e.g. parsed affinity terms)."""
 
@@ -141,16 +141,6 @@ class PodInfo:
     @property
     def spec(self) -> dict[str, Any]:
         return self.raw.get("spec") or {}
-
-
-def _claims(spec: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
-    """Whether any volume needs VolumeBinding (PVC or generic ephemeral), and DRA claim names."""
-    needs_binding = False
-    for volume in spec.get("volumes") or []:
-        if isinstance(volume, Mapping) and ("persistentVolumeClaim" in volume or "ephemeral" in volume):
-            needs_binding = True
-    claims = tuple(str((c or {}).get("name") or "") for c in spec.get("resourceClaims") or [])
-    return needs_binding, claims
 
 
 def parse_pod(raw: Mapping[str, Any]) -> PodInfo:
@@ -184,7 +174,6 @@ def parse_pod(raw: Mapping[str, Any]) -> PodInfo:
     labels = meta.get("labels") or {}
     if not isinstance(labels, Mapping):
         raise PodParseError("metadata.labels", "expected a map")
-    needs_binding, claims = _claims(spec)
     images = tuple(str((c or {}).get("image") or "") for c in spec.get("containers") or [])
     return PodInfo(
         raw=dict(raw),
@@ -207,6 +196,5 @@ def parse_pod(raw: Mapping[str, Any]) -> PodInfo:
         start_time=str(status.get("startTime") or ""),
         creation_timestamp=str(meta.get("creationTimestamp") or ""),
         nominated_node_name=str(status.get("nominatedNodeName") or ""),
-        has_volumes_needing_binding=needs_binding,
-        resource_claims=claims,
+        resource_claims=tuple(str((c or {}).get("name") or "") for c in spec.get("resourceClaims") or []),
     )

@@ -178,3 +178,19 @@ def test_same_input_and_seed_give_byte_identical_output(cli, tmp_path):
     assert run(5) == run(5)
     picks = {json.loads(run(seed))["selected"] for seed in range(12)}
     assert len(picks) > 1
+
+
+def test_claims_and_dra_are_reported_as_not_modelled(cli, tmp_path):
+    wanted = pod("p", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+                 resourceClaims=[{"name": "gpu", "resourceClaimName": "gpu-claim"}])
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"nodes": [node("n")], "pods": [], "pod": wanted}))
+    out = json.loads(cli.invoke(main, ["schedule", str(path), "--format", "json"]).output)
+    assert {"VolumeBinding", "VolumeZone", "NodeVolumeLimits", "DynamicResources"} <= set(out["notModelled"])
+    assert out["selected"] == "n"
+    table = cli.invoke(main, ["schedule", str(path)]).output
+    assert "not modelled (VolumeBinding)" in table and "not modelled (DynamicResources)" in table
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"nodes": [node("n")], "pods": [], "pod": pod("q")}))
+    plain_out = cli.invoke(main, ["schedule", str(plain), "--format", "json"]).output
+    assert "notModelled" not in json.loads(plain_out)

@@ -15,13 +15,10 @@ import random
 from typing import Any
 
 from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle
-from pytest_simkube.engine.scheduler.framework import Framework, Status
-from pytest_simkube.engine.scheduler.plugins.volume_plugins import NOT_MODELLED_KEY, DynamicResourcesNote
+from pytest_simkube.engine.scheduler.framework import EXTENSION_POINTS, Framework, Status
+from pytest_simkube.engine.scheduler.plugins.volume_plugins import DRA_NOT_MODELLED, NOT_MODELLED_KEY
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
-
-EXTENSION_ORDER = ("preEnqueue", "queueSort", "preFilter", "filter", "postFilter", "preScore", "score",
-                   "reserve", "permit", "preBind", "bind", "postBind")
 
 
 def status_dict(status: Status, with_plugin: bool = True) -> dict[str, Any]:
@@ -35,7 +32,7 @@ def status_dict(status: Status, with_plugin: bool = True) -> dict[str, Any]:
 
 def plugins_summary(framework: Framework) -> dict[str, list[dict[str, Any]]]:
     summary: dict[str, list[dict[str, Any]]] = {}
-    for point in EXTENSION_ORDER:
+    for point in EXTENSION_POINTS:
         names = framework.plugin_names(point)
         if not names:
             continue
@@ -92,7 +89,7 @@ def explain_result(result: CycleResult, framework: Framework, snapshot: Snapshot
         out["fitError"] = result.fit_error
     notes = dict(state.get(NOT_MODELLED_KEY) or {})
     if result.pod.resource_claims:
-        notes["DynamicResources"] = DynamicResourcesNote.what
+        notes["DynamicResources"] = DRA_NOT_MODELLED
     if notes:
         out["notModelled"] = notes
     return out

@@ -23,7 +23,7 @@ Plugin contract
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -623,6 +623,3 @@ class Framework:
             return status.with_plugin(plugin.name)
         return Status.error("no bind plugin bound the pod")
 
-
-def names(plugins: Iterable[Plugin]) -> list[str]:
-    return [p.name for p in plugins]

@@ -45,11 +45,6 @@ def _volumes(pod: PodInfo) -> list[Mapping[str, Any]]:
     return cached
 
 
-def has_claims(pod: PodInfo) -> bool:
-    """PVC or generic ephemeral volume (what VolumeBinding, VolumeZone and CSI limits look at)."""
-    return any("persistentVolumeClaim" in v or "ephemeral" in v for v in _volumes(pod))
-
-
 def note_not_modelled(state: CycleState, plugin: str, what: str) -> None:
     notes: dict[str, str] = state.get(NOT_MODELLED_KEY) or {}
     notes[plugin] = what
@@ -126,11 +121,5 @@ class VolumeBinding(_VolumePlugin, PreScorePlugin, ScorePlugin, ReservePlugin):
         return np.zeros(len(slots), dtype=np.int64)
 
 
-class DynamicResourcesNote:
-    """DRA ResourceClaims (``spec.resourceClaims``) are not modelled; the cycle notes it."""
-
-    what = "DRA ResourceClaims are not allocated; the pod is placed as if it had none"
-
-
-__all__ = ["SUCCESS", "AzureDiskLimits", "EBSLimits", "GCEPDLimits", "NodeVolumeLimits", "VolumeBinding",
-           "VolumeRestrictions", "VolumeZone", "has_claims", "note_not_modelled"]
+DRA_NOT_MODELLED = "DRA ResourceClaims are not allocated; the pod is placed as if it had none"
+"""The note explanations add for pods with ``spec.resourceClaims`` (no DRA in the model)."""
