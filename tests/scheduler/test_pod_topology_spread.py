@@ -382,3 +382,23 @@ def test_typed_args_from_the_configuration_loader_are_accepted():
     assert not listed.system_defaulted
     assert [c["maxSkew"] for c in listed.default_constraints] == [2]
     assert PodTopologySpread(PodTopologySpreadArgs(), None).system_defaulted
+
+
+def test_system_defaults_keep_nodes_without_a_zone_and_count_them_as_the_empty_zone():
+    # System defaults do not require every topology key: a zone-less node is scored on its
+    # hostname constraint only, yet its pods form the "" zone that widens the zone count.
+    snap = Snapshot.from_objects([node("n1", "a"), node("n2", "b"), node("bare", zone=None)],
+                                 [pod("p1", "n1"), pod("p2", "bare")])
+    owned = pod("new")
+    owned["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs",
+                                             "controller": True}]
+    handle = Handle(snap)
+    handle.list_objects = lambda kind, ns: (  # type: ignore[attr-defined]
+        [{"metadata": {"name": "rs"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}}]
+        if kind == "ReplicaSet" else [])
+    status, raw, norm = run_score(snap, owned, handle=handle)
+    assert status.is_success()
+    w = math.log(3 + 2)  # three scored nodes; three zones: a, b and ""
+    assert raw == {"n1": round(1 * w + 2 + 1 * w + 4), "n2": 2 + 4, "bare": round(1 * w + 2)}
+    high, low = max(raw.values()), min(raw.values())
+    assert norm == {n: 100 * (high + low - r) // high for n, r in raw.items()}
