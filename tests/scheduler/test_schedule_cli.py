@@ -194,3 +194,15 @@ def test_claims_and_dra_are_reported_as_not_modelled(cli, tmp_path):
     plain.write_text(json.dumps({"nodes": [node("n")], "pods": [], "pod": pod("q")}))
     plain_out = cli.invoke(main, ["schedule", str(plain), "--format", "json"]).output
     assert "notModelled" not in json.loads(plain_out)
+
+
+def test_run_vector_input_runs_the_sequence(cli, tmp_path):
+    path = require_reference(SCHEDULER_VECTORS / "run" / "run-0000.json.gz")
+    vector = load_vector(path)
+    plain = tmp_path / "run.json"
+    plain.write_text(json.dumps(vector["input"]))
+    result = cli.invoke(main, ["schedule", str(plain), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = {p["name"]: p["status"] for p in json.loads(result.output)["pods"]}
+    want = {p["name"]: p["status"] for p in vector["output"]["result"]["pods"]}
+    assert got == want
