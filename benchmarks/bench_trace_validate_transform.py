@@ -43,6 +43,8 @@ def operations(trace: Trace) -> list[tuple[str, Callable[[], Any]]]:
         ("validate_trace", lambda: validate_trace(trace)),
         ("scale_replicas 2x", lambda: tf.scale_replicas(trace, factor=2)),
         ("scale_time 0.5", lambda: tf.scale_time(trace, "0.5")),
+        ("scale_arrival_rate 2", lambda: tf.scale_arrival_rate(trace, 2)),
+        ("shift_time -1h", lambda: tf.shift_time(trace, -3600)),
         ("cut_window middle third", lambda: tf.cut_window(trace, third, 2 * third)),
         ("set_resource requests.cpu", lambda: tf.set_resource(trace, "requests", "cpu", "500m")),
         ("scale_resource requests.memory", lambda: tf.scale_resource(trace, "requests", "memory", "1.5")),
