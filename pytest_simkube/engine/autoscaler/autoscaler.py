@@ -1,0 +1,201 @@
+"""The cluster-autoscaler loop (``core/static_autoscaler.go`` ``RunOnce``), in virtual time.
+
+Every ``scan-interval`` (first at ``scan-interval``):
+
+1. take the pods the scheduler left unschedulable, minus pending DaemonSet pods and pods
+   below ``expendable-pods-priority-cutoff`` (``PodListProcessor``);
+2. build the what-if cluster: Ready nodes with their pods, plus each group's *upcoming*
+   nodes as template copies (``addUpcomingNodesToClusterSnapshot``), and drop the pods that
+   fit there, highest priority first (``filter_out_schedulable.go``); when some did, the
+   cluster is about to change, so scale-down is skipped this loop
+   (``DisableScaleDownForLoop``);
+3. drop pods younger than ``new-pod-scale-up-delay`` or their
+   ``cluster-autoscaler.kubernetes.io/pod-scale-up-delay`` annotation (``filterOutYoungPods``);
+4. unless ``max-nodes-total`` Ready nodes exist, scale up (``scale_up.py``); a successful
+   scale-up ends the loop ("no scale down in this iteration");
+5. scale-down (``scale_down.py``): the unneeded set is updated every loop, and nodes are
+   deleted only outside the cooldown: ``scale-down-delay-after-add`` since the last
+   scale-up, ``-after-delete`` since the last deletion, ``-after-failure`` since the last
+   failed one (``isScaleDownInCooldown``).
+
+A scale-up asks the engine for ``delta`` nodes now, each Ready after the group's
+``provisionDelay``, and records ``ScaleUp(group, delta, pods)``. A scale-down records
+``ScaleDown(node, empty|underutilized)`` and drains and removes the node at once: the
+engine has no taint step, so ``node-delete-delay-after-taint`` is not modelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
+
+from pytest_simkube.config.autoscaler import AutoscalerOptions, NodeGroupAutoscalingOptions
+from pytest_simkube.engine.autoscaler import expanders
+from pytest_simkube.engine.autoscaler.estimator import equivalence_groups
+from pytest_simkube.engine.autoscaler.scale_down import (
+    DrainOptions,
+    PlannerSettings,
+    RemainingPdbTracker,
+    ScaleDownPlanner,
+    crop_nodes,
+)
+from pytest_simkube.engine.autoscaler.scale_up import ClusterResources, node_cores_and_memory, plan_scale_up
+from pytest_simkube.engine.autoscaler.simulator import ClusterSimulation, PodInfoCache
+from pytest_simkube.engine.autoscaler.upcoming import TemplateNodes, add_upcoming_nodes, upcoming_counts
+from pytest_simkube.engine.objects import Pod
+from pytest_simkube.kube.duration import DurationError, parse_duration
+from pytest_simkube.kube.pods import PodInfo
+
+POD_SCALE_UP_DELAY = "cluster-autoscaler.kubernetes.io/pod-scale-up-delay"
+REMOVED_REASON = "scaled-down"
+
+
+class ClusterAutoscaler:
+    """One cluster-autoscaler over the engine's :class:`~pytest_simkube.engine.cluster_api.ClusterAPI`."""
+
+    def __init__(self, api: Any, options: AutoscalerOptions) -> None:
+        self.api = api
+        self.options = options
+        self.rng = api.rng("cluster-autoscaler")
+        self.pod_cache = PodInfoCache()
+        self.last_scale_up = -math.inf
+        self.last_scale_down_delete = -math.inf
+        self.last_scale_down_failure = -math.inf
+        self.loops = 0
+        self.planner = ScaleDownPlanner(PlannerSettings(
+            threshold=lambda g: self._group_options(g).scale_down_utilization_threshold or 0.0,
+            ignore_daemonsets=lambda g: bool(self._group_options(g).ignore_daemonsets_utilization),
+            ignore_mirror=options.ignore_mirror_pods_utilization,
+            drain=DrainOptions(options.skip_nodes_with_system_pods, options.skip_nodes_with_local_storage,
+                               options.skip_nodes_with_custom_controller_pods),
+            recheck_timeout=options.unremovable_node_recheck_timeout,
+        ), self.pod_cache)
+
+    def start(self) -> ClusterAutoscaler:
+        self.api.every(self.options.scan_interval, self.run_once)
+        return self
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run_once(self) -> None:
+        api = self.api
+        now = api.now
+        self.loops += 1
+        if self.loops % 100 == 0:
+            self.pod_cache.forget_missing(api.store.pods)
+        scale_down_allowed = True
+        pending = self._pods_to_help()
+        if pending:
+            templates = TemplateNodes(api)
+            sim = self._simulation()
+            upcoming = upcoming_counts(api)
+            add_upcoming_nodes(sim, templates, api, upcoming)
+            remaining = [info for info in sorted(pending, key=lambda i: -i.priority)
+                         if sim.schedule_anywhere(info) is None]
+            if len(remaining) != len(pending):
+                scale_down_allowed = False
+            remaining = [info for info in remaining if self._old_enough(info, now)]
+            ready = sum(1 for n in api.nodes() if n.ready and not n.removing)
+            max_total = self.options.max_nodes_total
+            if remaining and not (max_total > 0 and ready >= max_total) and self._scale_up(sim, templates,
+                                                                                         remaining):
+                self.last_scale_up = now
+                return
+        if self.options.scale_down_enabled:
+            self._scale_down(now, scale_down_allowed)
+
+    # -- scale-up ---------------------------------------------------------------------------
+    def _pods_to_help(self) -> list[PodInfo]:
+        out = []
+        cutoff = self.options.expendable_pods_priority_cutoff
+        for pod, _decision in self.api.unschedulable_pods():
+            if pod.owner_kind == "DaemonSet" or pod.priority < cutoff:
+                continue
+            out.append(self.pod_cache.get(pod.key, pod.manifest))
+        return out
+
+    def _old_enough(self, info: PodInfo, now: float) -> bool:
+        pod = self.api.pod(info.key)
+        delay = self.options.new_pod_scale_up_delay
+        annotation = ((info.raw.get("metadata") or {}).get("annotations") or {}).get(POD_SCALE_UP_DELAY)
+        if annotation is not None:
+            # Upstream logs a bad or shorter annotation and keeps the global delay.
+            with contextlib.suppress(DurationError):
+                delay = max(delay, parse_duration(annotation))
+        if pod is None or delay <= 0:
+            return True
+        return now - pod.created_at > delay
+
+    def _scale_up(self, sim: ClusterSimulation, templates: TemplateNodes, pods: list[PodInfo]) -> bool:
+        api = self.api
+        nodes = api.nodes()
+        used = ClusterResources(nodes=len(nodes), cores=0, memory=0)
+        for node in nodes:
+            cores, memory = node_cores_and_memory(node.manifest)
+            used.cores += cores
+            used.memory += memory
+        for state in api.node_groups():
+            extra = max(0, state.target - state.size)
+            used.nodes += extra
+        ctx = expanders.Context(self.rng, cluster_size=len(nodes),
+                                priorities=self.options.expander_priorities)
+        plan = plan_scale_up(api, self.options, sim, templates, equivalence_groups(pods), used, ctx)
+        if plan is None:
+            return False
+        spec = api.node_group(plan.group).spec
+        api.record_scale_up(plan.group, plan.delta, plan.pods)
+        for _ in range(plan.delta):
+            api.provision_node(plan.group, ready_at=api.now + float(spec.provision_delay_seconds))
+        return True
+
+    # -- scale-down -------------------------------------------------------------------------
+    def _scale_down(self, now: float, allowed: bool) -> None:
+        api = self.api
+        nodes = api.nodes()
+        tracker = RemainingPdbTracker(api.store.list("PodDisruptionBudget"), api.disruptions_allowed)
+        self.planner.update(now, nodes, api.pods_on_node, tracker, self._simulation)
+        options = self.options
+        in_cooldown = (not allowed
+                       or self.last_scale_up + options.scale_down_delay_after_add > now
+                       or self.last_scale_down_failure + options.scale_down_delay_after_failure > now
+                       or self.last_scale_down_delete + options.scale_down_delay_after_delete > now)
+        if in_cooldown:
+            return
+        sizes = {state.name: state.target for state in api.node_groups()}
+        empty, drain = self.planner.nodes_to_delete(
+            now, lambda g: self._group_options(g).scale_down_unneeded_time or 0.0, sizes,
+            lambda g: int(api.node_group(g).spec.min_size))
+        bulk = options.max_empty_bulk_delete if "max-empty-bulk-delete" in options.explicit else None
+        empty, drain = crop_nodes(empty, drain, max_parallelism=options.max_scale_down_parallelism,
+                                  max_drain_parallelism=options.max_drain_parallelism,
+                                  max_empty_bulk_delete=bulk)
+        if not empty and not drain:
+            return
+        for item, reason in [*((n, "empty") for n in empty), *((n, "underutilized") for n in drain)]:
+            api.record_scale_down(item.node, reason)
+            api.drain_and_remove_node(item.node, REMOVED_REASON)
+        self.last_scale_down_delete = now
+        self.planner.unneeded.update([n for n in self.planner.unneeded.nodes.values()
+                                      if n.node not in {i.node for i in (*empty, *drain)}], now)
+
+    # -- shared -----------------------------------------------------------------------------
+    def _group_options(self, group: str) -> NodeGroupAutoscalingOptions:
+        spec = self.api.node_group(group).spec
+        own = getattr(spec, "autoscaling", None)
+        return (own or NodeGroupAutoscalingOptions()).resolve(self.options)
+
+    def _simulation(self) -> ClusterSimulation:
+        """Ready nodes with their running pods (mirror pods included, as upstream)."""
+        api = self.api
+        manifests = []
+        placed: list[tuple[PodInfo, str]] = []
+        for node in api.nodes():
+            if not node.ready or node.removing:
+                continue
+            manifests.append(node.manifest)
+            for pod in api.pods_on_node(node.name):
+                placed.append((self._info(pod), node.name))
+        return ClusterSimulation(manifests, placed)
+
+    def _info(self, pod: Pod) -> PodInfo:
+        return self.pod_cache.get(pod.key, pod.manifest)

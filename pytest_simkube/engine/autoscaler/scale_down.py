@@ -1,0 +1,331 @@
+"""Scale-down: which nodes are unneeded, for how long, and which ones go in this loop.
+
+Upstream pieces, each reproduced here:
+
+* ``core/scaledown/eligibility/eligibility.go``: a node is a candidate when it belongs to a
+  node group, is not annotated ``cluster-autoscaler.kubernetes.io/scale-down-disabled``, and
+  its utilisation is below the group's ``scale-down-utilization-threshold``. Utilisation is
+  ``max(Σcpu requests / allocatable cpu, Σmemory requests / allocatable memory)``
+  (``simulator/utilization/info.go``), DaemonSet / mirror pods left out of both sides when
+  ``ignore-daemonsets-utilization`` / ``ignore-mirror-pods-utilization`` say so.
+* ``simulator/drainability/rules/rules.go``: each pod on the node goes through the rules in
+  upstream order — mirror pods are skipped; DaemonSet pods, pods annotated
+  ``safe-to-evict: "true"`` and terminal pods never block; then a pod blocks the drain when it
+  has no replicating controller (``replicated``), runs in kube-system without a PDB
+  (``system``), is annotated ``safe-to-evict: "false"`` (``notsafetoevict``), uses local
+  storage — hostPath or a non-memory emptyDir not listed in ``safe-to-evict-local-volumes``
+  (``localstorage``), or matches a PDB with no disruptions left (``pdb``).
+* ``simulator/cluster.go`` ``SimulateNodeRemoval``/``findPlaceFor``: every pod to move must
+  pass the scheduler's predicates on another node that is not itself going away; the
+  destinations are booked, so the next candidate sees them (``planner/planner.go``
+  ``categorizeNodes``), and the PDB budget of moved pods is spent
+  (``RemainingPdbTracker.RemovePods``). Nodes that fail this simulation are not retried for
+  ``unremovable-node-recheck-timeout``.
+* ``core/scaledown/unneeded/nodes.go``: a node stays unneeded since the first loop that found
+  it so; it is removable after ``scale-down-unneeded-time`` (per group), while the group stays
+  above its min size (``RemovableAt``).
+* ``core/scaledown/budgets/budgets.go`` ``CropNodes``: at most ``max-scale-down-parallelism``
+  nodes per loop, empty nodes first, of which at most ``max-drain-parallelism`` need a drain;
+  ``max-empty-bulk-delete`` also caps empty ones when the scenario sets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_simkube.engine.autoscaler.simulator import ClusterSimulation, PodInfoCache
+from pytest_simkube.engine.objects import KubeObject, Node, Pod, match_label_selector
+
+SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict"
+SAFE_TO_EVICT_LOCAL_VOLUMES = "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"
+SCALE_DOWN_DISABLED = "cluster-autoscaler.kubernetes.io/scale-down-disabled"
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+REPLICATED_KINDS = frozenset({"ReplicationController", "Job", "ReplicaSet", "StatefulSet"})
+
+# Blocking reasons, named as utils/drain/drain.go BlockingPodReason prints them.
+NOT_REPLICATED = "NotReplicated"
+UNMOVABLE_KUBE_SYSTEM_POD = "UnmovableKubeSystemPod"
+NOT_SAFE_TO_EVICT = "NotSafeToEvictAnnotation"
+LOCAL_STORAGE_REQUESTED = "LocalStorageRequested"
+NOT_ENOUGH_PDB = "NotEnoughPdb"
+NO_PLACE_TO_MOVE_PODS = "NoPlaceToMovePods"
+
+
+def _annotations(pod: Pod) -> dict[str, str]:
+    return (pod.manifest.get("metadata") or {}).get("annotations") or {}
+
+
+def _labels(pod: Pod) -> dict[str, str]:
+    return (pod.manifest.get("metadata") or {}).get("labels") or {}
+
+
+def is_mirror_pod(pod: Pod) -> bool:
+    return MIRROR_ANNOTATION in _annotations(pod)
+
+
+def is_daemonset_pod(pod: Pod) -> bool:
+    return pod.owner_kind == "DaemonSet"
+
+
+def utilization(node: Node, pods: Sequence[Pod], *, ignore_daemonsets: bool = False,
+                ignore_mirror: bool = False) -> float:
+    """``utilization.Calculate``: the larger of the cpu and memory request ratios."""
+    ratios = []
+    for alloc, resource in ((node.cpu, "cpu"), (node.memory, "memory")):
+        if alloc <= 0:
+            return 1.0  # upstream errors out and the node is not a candidate
+        excluded = requested = 0
+        for pod in pods:
+            value = pod.cpu if resource == "cpu" else pod.memory
+            if (ignore_daemonsets and is_daemonset_pod(pod)) or (ignore_mirror and is_mirror_pod(pod)):
+                excluded += value
+                continue
+            requested += value
+        denominator = alloc - excluded
+        ratios.append(requested / denominator if denominator > 0 else 1.0)
+    return max(ratios)
+
+
+class RemainingPdbTracker:
+    """``pdb.BasicRemainingPdbTracker``: disruptions still allowed per PDB in this loop."""
+
+    def __init__(self, pdbs: Iterable[KubeObject], disruptions_allowed: Callable[[KubeObject], int]) -> None:
+        self._budgets: list[list[Any]] = []
+        for pdb in pdbs:
+            meta = pdb.get("metadata") or {}
+            selector = (pdb.get("spec") or {}).get("selector") or {}
+            self._budgets.append([meta.get("namespace", "default"), selector, disruptions_allowed(pdb)])
+
+    def matching(self, pod: Pod) -> list[list[Any]]:
+        labels = _labels(pod)
+        return [b for b in self._budgets if b[0] == pod.namespace and match_label_selector(b[1], labels)]
+
+    def can_remove(self, pods: Sequence[Pod]) -> bool:
+        needed: dict[int, int] = {}
+        for pod in pods:
+            for budget in self.matching(pod):
+                needed[id(budget)] = needed.get(id(budget), 0) + 1
+                if budget[2] < needed[id(budget)]:
+                    return False
+        return True
+
+    def remove_pods(self, pods: Sequence[Pod]) -> None:
+        for pod in pods:
+            for budget in self.matching(pod):
+                budget[2] -= 1
+
+
+@dataclass
+class DrainOptions:
+    skip_nodes_with_system_pods: bool = True
+    skip_nodes_with_local_storage: bool = True
+    skip_nodes_with_custom_controller_pods: bool = True
+
+
+def has_blocking_local_storage(pod: Pod) -> bool:
+    """``drain.HasBlockingLocalStorage``: hostPath or non-memory emptyDir volumes not listed
+    in the ``safe-to-evict-local-volumes`` annotation."""
+    listed = _annotations(pod).get(SAFE_TO_EVICT_LOCAL_VOLUMES, "")
+    allowed = {v.strip() for v in listed.split(",") if v.strip()}
+    for volume in (pod.manifest.get("spec") or {}).get("volumes") or ():
+        if volume.get("name") in allowed:
+            continue
+        if "hostPath" in volume:
+            return True
+        empty_dir = volume.get("emptyDir")
+        if empty_dir is not None and (empty_dir or {}).get("medium") != "Memory":
+            return True
+    return False
+
+
+def drain_blocker(pod: Pod, tracker: RemainingPdbTracker, options: DrainOptions) -> str | None:
+    """The rules chain for one non-mirror, non-DaemonSet, active pod: a blocking reason or None."""
+    annotations = _annotations(pod)
+    if annotations.get(SAFE_TO_EVICT) == "true":
+        return None
+    owner_ok = bool(pod.owner_kind) and (
+        not options.skip_nodes_with_custom_controller_pods or pod.owner_kind in REPLICATED_KINDS)
+    if not owner_ok:
+        return NOT_REPLICATED
+    if options.skip_nodes_with_system_pods and pod.namespace == "kube-system" and not tracker.matching(pod):
+        return UNMOVABLE_KUBE_SYSTEM_POD
+    if annotations.get(SAFE_TO_EVICT) == "false":
+        return NOT_SAFE_TO_EVICT
+    if options.skip_nodes_with_local_storage and has_blocking_local_storage(pod):
+        return LOCAL_STORAGE_REQUESTED
+    if any(budget[2] < 1 for budget in tracker.matching(pod)):
+        return NOT_ENOUGH_PDB
+    return None
+
+
+@dataclass
+class Drain:
+    """``GetPodsToMove``: pods to reschedule, DaemonSet pods, or the pod that blocks."""
+
+    pods: list[Pod] = field(default_factory=list)
+    daemonset_pods: list[Pod] = field(default_factory=list)
+    blocking: tuple[str, str] | None = None
+
+
+def pods_to_move(pods: Sequence[Pod], tracker: RemainingPdbTracker, options: DrainOptions) -> Drain:
+    result = Drain()
+    for pod in pods:
+        if is_mirror_pod(pod) or not pod.active:
+            continue
+        if is_daemonset_pod(pod):
+            result.daemonset_pods.append(pod)
+            continue
+        reason = drain_blocker(pod, tracker, options)
+        if reason is not None:
+            result.blocking = (pod.key, reason)
+            return result
+        result.pods.append(pod)
+    return result
+
+
+@dataclass
+class NodeToRemove:
+    node: str
+    group: str
+    pods: list[str]
+    """Pods that must be rescheduled (empty for an empty node)."""
+
+
+class UnneededNodes:
+    """``unneeded.Nodes``: since when each node has been found unneeded without a break."""
+
+    def __init__(self) -> None:
+        self.since: dict[str, float] = {}
+        self.nodes: dict[str, NodeToRemove] = {}
+
+    def update(self, removable: Sequence[NodeToRemove], now: float) -> None:
+        since = {}
+        for item in removable:
+            since[item.node] = self.since.get(item.node, now)
+        self.since = since
+        self.nodes = {item.node: item for item in removable}
+
+    def removable_at(self, now: float, unneeded_time: Callable[[str], float],
+                     group_sizes: dict[str, int], group_min: Callable[[str], int]) -> list[NodeToRemove]:
+        """``RemovableAt``: unneeded long enough and the group stays at or above its min."""
+        sizes = dict(group_sizes)
+        out = []
+        for name in sorted(self.nodes, key=lambda n: (self.since[n], n)):
+            item = self.nodes[name]
+            if self.since[name] + unneeded_time(item.group) > now:
+                continue
+            if sizes.get(item.group, 0) <= group_min(item.group):
+                continue
+            sizes[item.group] = sizes.get(item.group, 0) - 1
+            out.append(item)
+        return out
+
+
+@dataclass
+class PlannerSettings:
+    threshold: Callable[[str], float]
+    ignore_daemonsets: Callable[[str], bool]
+    ignore_mirror: bool
+    drain: DrainOptions
+    recheck_timeout: float
+
+
+class ScaleDownPlanner:
+    """``planner.Planner``: keeps the unneeded set current and picks nodes to delete."""
+
+    def __init__(self, settings: PlannerSettings, pod_cache: PodInfoCache) -> None:
+        self.settings = settings
+        self.pod_cache = pod_cache
+        self.unneeded = UnneededNodes()
+        self.unremovable_until: dict[str, float] = {}
+        self.last_reasons: dict[str, str] = {}
+        """Why each candidate was not unneeded in the last update (for tests and docs)."""
+
+    def candidates(self, nodes: Sequence[Node], pods_on: Callable[[str], list[Pod]]) -> list[Node]:
+        """Ready group nodes below their group's threshold, not annotated against scale-down."""
+        out = []
+        for node in nodes:
+            if not node.group or not node.ready or node.removing:
+                continue
+            annotations = (node.manifest.get("metadata") or {}).get("annotations") or {}
+            if annotations.get(SCALE_DOWN_DISABLED) == "true":
+                self.last_reasons[node.name] = "ScaleDownDisabledAnnotation"
+                continue
+            util = utilization(node, pods_on(node.name),
+                               ignore_daemonsets=self.settings.ignore_daemonsets(node.group),
+                               ignore_mirror=self.settings.ignore_mirror)
+            if util >= self.settings.threshold(node.group):
+                self.last_reasons[node.name] = "NotUnderutilized"
+                continue
+            out.append(node)
+        return out
+
+    def update(self, now: float, nodes: Sequence[Node], pods_on: Callable[[str], list[Pod]],
+               tracker: RemainingPdbTracker, simulation: Callable[[], ClusterSimulation]) -> None:
+        """``UpdateClusterState``: simulate removing each candidate, in node order."""
+        self.last_reasons = {}
+        self.unremovable_until = {n: t for n, t in self.unremovable_until.items() if t > now}
+        candidates = self.candidates(nodes, pods_on)
+        removable: list[NodeToRemove] = []
+        sim: ClusterSimulation | None = None
+        gone: set[str] = set()
+        for node in candidates:
+            if node.name in self.unremovable_until:
+                self.last_reasons[node.name] = "RecentlyUnremovable"
+                continue
+            drain = pods_to_move(pods_on(node.name), tracker, self.settings.drain)
+            if drain.blocking is not None:
+                self.last_reasons[node.name] = drain.blocking[1]
+                self.unremovable_until[node.name] = now + self.settings.recheck_timeout
+                continue
+            if drain.pods:
+                if sim is None:
+                    sim = simulation()
+                if not self._find_place(sim, node.name, drain.pods, gone):
+                    self.last_reasons[node.name] = NO_PLACE_TO_MOVE_PODS
+                    self.unremovable_until[node.name] = now + self.settings.recheck_timeout
+                    continue
+            tracker.remove_pods(drain.pods)
+            gone.add(node.name)
+            removable.append(NodeToRemove(node.name, node.group, [p.key for p in drain.pods]))
+        self.unneeded.update(removable, now)
+
+    def _find_place(self, sim: ClusterSimulation, node: str, pods: Sequence[Pod], gone: set[str]) -> bool:
+        """``findPlaceFor``: move each pod to another live node; keep the moves on success."""
+        checkpoint = sim.checkpoint()
+        moving = []
+        for pod in pods:
+            if pod.key in sim.snapshot.pods:
+                moving.append(sim.remove_pod(pod.key))
+            else:
+                moving.append(self.pod_cache.get(pod.key, pod.manifest))
+
+        def accept(name: str) -> bool:
+            return name != node and name not in gone
+
+        for info in moving:
+            if sim.schedule_anywhere(info, accept) is None:
+                sim.revert(checkpoint)
+                return False
+        return True
+
+    def nodes_to_delete(self, now: float, unneeded_time: Callable[[str], float], group_sizes: dict[str, int],
+                        group_min: Callable[[str], int]) -> tuple[list[NodeToRemove], list[NodeToRemove]]:
+        """Empty and to-drain nodes whose unneeded time has passed."""
+        nodes = self.unneeded.removable_at(now, unneeded_time, group_sizes, group_min)
+        return [n for n in nodes if not n.pods], [n for n in nodes if n.pods]
+
+
+def crop_nodes(empty: Sequence[NodeToRemove], drain: Sequence[NodeToRemove], *, max_parallelism: int,
+               max_drain_parallelism: int, max_empty_bulk_delete: int | None = None
+               ) -> tuple[list[NodeToRemove], list[NodeToRemove]]:
+    """``ScaleDownBudgetProcessor.CropNodes`` with nothing in flight: empty nodes first up to
+    the total budget, then drained nodes up to the drain budget and what is left of the total."""
+    empty_limit = max_parallelism
+    if max_empty_bulk_delete is not None:
+        empty_limit = min(max_parallelism, max_empty_bulk_delete)
+    chosen_empty = list(empty[:max(0, empty_limit)])
+    drain_limit = min(max_drain_parallelism, max_parallelism - len(chosen_empty))
+    return chosen_empty, list(drain[:max(0, drain_limit)])

@@ -1,0 +1,164 @@
+"""The autoscaler's private what-if cluster: a snapshot plus kube-scheduler's predicates.
+
+cluster-autoscaler never asks the real scheduler where a pod would go. It keeps its own
+``ClusterSnapshot`` (``simulator/clustersnapshot``), adds template nodes to it, moves pods
+around in forks of it, and asks a ``PredicateChecker`` (``simulator/predicatechecker/
+schedulerbased.go``: kube-scheduler's PreFilter and Filter plugins, never Score) whether a pod
+fits a node. :class:`ClusterSimulation` is that pair over the embedded scheduler's own
+:class:`Snapshot` and Filter plugins, so a pod fits here exactly when the scheduler model's
+Filter would accept it. Forks are an undo log (:meth:`checkpoint` / :meth:`revert`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from pytest_simkube.engine.scheduler.framework import CycleState, Status
+from pytest_simkube.engine.scheduler.profiles import build_framework
+from pytest_simkube.engine.scheduler.snapshot import Snapshot
+from pytest_simkube.kube.pods import PodInfo, parse_pod
+
+NodeFilter = Callable[[str], bool]
+
+
+class PodInfoCache:
+    """Parsed pods by key, re-parsed only when the pod's manifest object changes."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[int, PodInfo]] = {}
+
+    def get(self, key: str, manifest: Mapping[str, Any]) -> PodInfo:
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == id(manifest):
+            return cached[1]
+        info = parse_pod(manifest)
+        self._cache[key] = (id(manifest), info)
+        return info
+
+    def forget_missing(self, alive: Iterable[str]) -> None:
+        keep = set(alive)
+        for key in [k for k in self._cache if k not in keep]:
+            del self._cache[key]
+
+
+class ClusterSimulation:
+    """A snapshot the autoscaler may change freely, with scheduler predicates over it."""
+
+    def __init__(self, nodes: Iterable[Mapping[str, Any]] = (),
+                 pods: Iterable[tuple[PodInfo, str]] = ()) -> None:
+        node_list = list(nodes)
+        self.snapshot = Snapshot(capacity=max(64, len(node_list) + 16))
+        self.framework = build_framework(self.snapshot)
+        self._last_index = 0
+        self._log: list[tuple[str, Any, str]] = []
+        for node in node_list:
+            self.snapshot.add_node(node)
+        for info, node_name in pods:
+            self.snapshot.add_pod(info, node_name)
+
+    # -- changes (undoable) ---------------------------------------------------------------
+    def add_node(self, manifest: Mapping[str, Any]) -> str:
+        self.snapshot.add_node(manifest)
+        name = manifest["metadata"]["name"]
+        self._log.append(("node+", None, name))
+        return name
+
+    def add_pod(self, info: PodInfo, node_name: str) -> None:
+        self.snapshot.add_pod(info, node_name)
+        self._log.append(("pod+", info, node_name))
+
+    def remove_pod(self, key: str) -> PodInfo:
+        info = self.snapshot.pods[key]
+        node_name = info.node_name
+        self.snapshot.remove_pod(key)
+        self._log.append(("pod-", info, node_name))
+        return info
+
+    def checkpoint(self) -> int:
+        """A fork point (``ClusterSnapshot.Fork``)."""
+        return len(self._log)
+
+    def revert(self, checkpoint: int) -> None:
+        """Undo every change after ``checkpoint`` (``ClusterSnapshot.Revert``)."""
+        while len(self._log) > checkpoint:
+            op, info, node_name = self._log.pop()
+            if op == "pod+":
+                self.snapshot.remove_pod(info.key)
+            elif op == "pod-":
+                self.snapshot.add_pod(info, node_name)
+            else:
+                self.snapshot.remove_node(node_name)
+
+    # -- predicates -------------------------------------------------------------------------
+    def has_node(self, name: str) -> bool:
+        return self.snapshot.has_node(name)
+
+    def pods_on(self, node_name: str) -> list[PodInfo]:
+        slot = self.snapshot.slot_of(node_name)
+        return [] if slot is None else list(self.snapshot.node(slot).pods.values())
+
+    def check(self, pod: PodInfo, node_name: str) -> Status:
+        """``CheckPredicates``: PreFilter then Filter for one node; success or the rejection."""
+        slot = self.snapshot.slot_of(node_name)
+        if slot is None:
+            return Status.unresolvable(f"node {node_name!r} not found")
+        state = CycleState()
+        result, status = self.framework.run_pre_filter_plugins(state, pod, self.snapshot)
+        if not status.is_success():
+            return status
+        if result is not None and result.node_names is not None and node_name not in result.node_names:
+            return Status.unresolvable("node(s) didn't satisfy PreFilter")
+        return self.framework.run_filter_plugins_on_node(state, pod, self.snapshot, slot)
+
+    def fits_any(self, pod: PodInfo, accept: NodeFilter | None = None) -> str | None:
+        """``FitsAnyNodeMatching``: the first node from the rotating index where ``pod`` passes
+        the predicates (unschedulable nodes skipped), or None. Upstream
+        ``simulator/predicatechecker/schedulerbased.go`` advances ``lastIndex`` past the hit."""
+        order = self.snapshot.order()
+        count = len(order)
+        if count == 0:
+            return None
+        state = CycleState()
+        result, status = self.framework.run_pre_filter_plugins(state, pod, self.snapshot)
+        if not status.is_success():
+            return None
+        allowed = None if result is None else result.node_names
+        start = self._last_index % count
+        rotated = np.concatenate([order[start:], order[:start]])
+        offsets = []
+        slots = []
+        for offset, slot in enumerate(rotated.tolist()):
+            info = self.snapshot.node(slot)
+            if info.unschedulable or (allowed is not None and info.name not in allowed):
+                continue
+            if accept is not None and not accept(info.name):
+                continue
+            offsets.append(offset)
+            slots.append(slot)
+        if not slots:
+            return None
+        candidates = np.asarray(slots, dtype=np.int64)
+        passed, _ = self.framework.run_filter_plugins(state, pod, self.snapshot, candidates)
+        hits = np.flatnonzero(passed)
+        if hits.size == 0:
+            return None
+        first = int(hits[0])
+        self._last_index = (start + offsets[first] + 1) % count
+        return self.snapshot.node(slots[first]).name
+
+    def schedule_anywhere(self, pod: PodInfo, accept: NodeFilter | None = None) -> str | None:
+        """Place ``pod`` on the first node that fits (``SchedulePodOnAnyNodeMatching``)."""
+        node_name = self.fits_any(pod, accept)
+        if node_name is not None:
+            self.add_pod(pod, node_name)
+        return node_name
+
+    def schedule_on(self, pod: PodInfo, node_name: str) -> bool:
+        """Place ``pod`` on ``node_name`` if the predicates allow it (``SchedulePod``)."""
+        if not self.check(pod, node_name).is_success():
+            return False
+        self.add_pod(pod, node_name)
+        return True
