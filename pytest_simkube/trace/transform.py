@@ -296,19 +296,7 @@ def scale_arrival_rate(trace: Trace, rate: Number) -> Trace:
     frac = as_fraction(rate, "arrival rate")
     if frac <= 0:
         raise TransformError(None, f"arrival rate must be positive, got {rate}")
-    t0 = trace.start_ts or 0
-
-    move = _time_scaler(t0, 1 / frac)
-
-    retimed = _retime(trace, move)
-    retimed.pod_lifecycles = {
-        owner: {h: [lc if lc.start is None else PodLifecycle(move(lc.start), None if lc.end is None
-                                                              else move(lc.start) + lc.end - lc.start)
-                    for lc in lcs]
-                for h, lcs in by_hash.items()}
-        for owner, by_hash in trace.pod_lifecycles.items()
-    }
-    return retimed
+    return _retime(trace, _time_scaler(trace.start_ts or 0, 1 / frac), keep_run_times=True)
 
 
 def shift_time(trace: Trace, seconds: int) -> Trace:
@@ -324,15 +312,21 @@ def shift_time(trace: Trace, seconds: int) -> Trace:
     return _retime(trace, lambda ts: ts + seconds)
 
 
-def _retime(trace: Trace, move: Callable[[int], int]) -> Trace:
-    """The trace with ``move`` applied to every event time and lifecycle start and end."""
+def _retime(trace: Trace, move: Callable[[int], int], *, keep_run_times: bool = False) -> Trace:
+    """The trace with ``move`` applied to every event time and lifecycle start (and end, unless
+    ``keep_run_times``: then each Finished lifecycle keeps its recorded duration)."""
+
+    def moved(lc: PodLifecycle) -> PodLifecycle:
+        if lc.start is None:
+            return lc
+        start = move(lc.start)
+        if lc.end is None:
+            return PodLifecycle(start)
+        return PodLifecycle(start, start + lc.end - lc.start if keep_run_times else move(lc.end))
+
     events = [TraceEvent(move(ev.ts), list(ev.applied_objs), list(ev.deleted_objs)) for ev in trace.events]
-    lifecycles = {
-        owner: {h: [PodLifecycle(None if lc.start is None else move(lc.start),
-                                 None if lc.end is None else move(lc.end)) for lc in lcs]
-                for h, lcs in by_hash.items()}
-        for owner, by_hash in trace.pod_lifecycles.items()
-    }
+    lifecycles = {owner: {h: [moved(lc) for lc in lcs] for h, lcs in by_hash.items()}
+                  for owner, by_hash in trace.pod_lifecycles.items()}
     return _with(trace, events, {g: dict(e) for g, e in trace.index.items()}, lifecycles)
 
 
