@@ -19,6 +19,7 @@ import numpy as np
 
 from pytest_simkube.config.scheduler import default_scheduler_config, parse_scheduler_config_text
 from pytest_simkube.engine.scheduler.framework import CycleState, Handle
+from pytest_simkube.engine.scheduler.profiles import args_to_dict
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import parse_pod
 from tests.scheduler.conftest import load_vector as _load_vector
@@ -70,7 +71,7 @@ def check_plugin_on_vector(path: Path, plugin_class: type, vector: dict[str, Any
     snapshot = snapshot or Snapshot.from_objects(inp["nodes"], inp["pods"])
     config = (parse_scheduler_config_text(inp["config"], path.name) if inp.get("config")
               else default_scheduler_config())
-    plugin = plugin_class(config.profiles[0].args(name), Handle(snapshot))
+    plugin = plugin_class(args_to_dict(config.profiles[0].args(name)) or {}, Handle(snapshot))
     pod = parse_pod(inp["pod"])
     slots = snapshot.order()
     expected = {n["name"]: n for n in out["nodes"]}

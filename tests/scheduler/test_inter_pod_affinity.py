@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_simkube.config.scheduler import InterPodAffinityArgs
 from pytest_simkube.engine.scheduler.framework import Code, CycleState, Handle
 from pytest_simkube.engine.scheduler.plugins.inter_pod_affinity import (
     ERR_REASON_AFFINITY,
@@ -16,9 +17,11 @@ from pytest_simkube.engine.scheduler.plugins.inter_pod_affinity import (
     InterPodAffinity,
 )
 from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import AffinityTermError, parse_affinity_terms
+from pytest_simkube.engine.scheduler.profiles import args_to_dict
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import parse_pod
 from tests.conftest import require_reference
+from tests.scheduler import topology_harness
 from tests.scheduler.conftest import SCHEDULER_VECTORS, vector_paths
 from tests.scheduler.plugin_vector_check import load_vector
 
@@ -48,29 +51,12 @@ def term(app: str, key: str = ZONE, **extra: Any) -> dict[str, Any]:
 
 
 def decide(snapshot: Snapshot, incoming: dict[str, Any], handle: Handle | None = None):
-    plugin = InterPodAffinity({}, handle or Handle(snapshot))
-    state = CycleState()
-    info = parse_pod(incoming)
-    _, status = plugin.pre_filter(state, info, snapshot)
-    if not status.is_success():
-        return status, {}
-    verdicts = plugin.filter_many(state, info, snapshot, snapshot.order())
-    return status, {n: verdicts.status(i) for i, n in enumerate(snapshot.node_names(snapshot.order()))}
+    return topology_harness.run_filter(InterPodAffinity, snapshot, incoming, handle=handle)
 
 
 def scores(snapshot: Snapshot, incoming: dict[str, Any], args: dict[str, Any] | None = None,
            handle: Handle | None = None):
-    plugin = InterPodAffinity(args or {}, handle or Handle(snapshot))
-    state = CycleState()
-    info = parse_pod(incoming)
-    slots = snapshot.order()
-    status = plugin.pre_score(state, info, snapshot, slots)
-    if not status.is_success():
-        return status, {}, {}
-    raw = plugin.score_many(state, info, snapshot, slots)
-    norm = plugin.normalize_scores(state, info, snapshot, slots, raw.copy())
-    names = snapshot.node_names(slots)
-    return status, dict(zip(names, raw.tolist(), strict=True)), dict(zip(names, norm.tolist(), strict=True))
+    return topology_harness.run_score(InterPodAffinity, snapshot, incoming, args, handle)
 
 
 # ----------------------------------------------------------------------------- reference vectors
@@ -286,13 +272,8 @@ def test_incremental_counts_equal_a_fresh_snapshot(data):
     assert scores(live, incoming)[1:] == scores(fresh, incoming)[1:]
 
 
-def test_typed_args_from_the_configuration_loader_are_accepted():
-    from pytest_simkube.config.scheduler import InterPodAffinityArgs
-
+def test_args_from_the_configuration_loader():
     friend = pod("friend", "n1", app="db", affinity={"podAffinity": {REQ: [term("web", HOST)]}})
     snap = Snapshot.from_objects([node("n1"), node("n2")], [friend])
-    plugin = InterPodAffinity(InterPodAffinityArgs(hard_pod_affinity_weight=7), Handle(snap))
-    state = CycleState()
-    info = parse_pod(pod("new"))
-    assert plugin.pre_score(state, info, snap, snap.order()).is_success()
-    assert plugin.score_many(state, info, snap, snap.order()).tolist() == [7, 0]
+    args = args_to_dict(InterPodAffinityArgs(hard_pod_affinity_weight=7))
+    assert scores(snap, pod("new"), args)[1] == {"n1": 7, "n2": 0}

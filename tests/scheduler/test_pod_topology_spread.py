@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_simkube.config.scheduler import PodTopologySpreadArgs
 from pytest_simkube.engine.scheduler.framework import Code, CycleState, Handle
 from pytest_simkube.engine.scheduler.plugins.pod_match_index import PodMatchIndex, pod_match_index
 from pytest_simkube.engine.scheduler.plugins.pod_topology_spread import (
@@ -20,9 +21,11 @@ from pytest_simkube.engine.scheduler.plugins.pod_topology_spread import (
     default_selector,
     parse_constraints,
 )
+from pytest_simkube.engine.scheduler.profiles import args_to_dict
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import parse_pod
 from tests.conftest import require_reference
+from tests.scheduler import topology_harness
 from tests.scheduler.conftest import SCHEDULER_VECTORS, vector_paths
 from tests.scheduler.plugin_vector_check import load_vector
 
@@ -53,31 +56,14 @@ def spread(key: str = ZONE, skew: int = 1, when: str = "DoNotSchedule", **extra:
             "labelSelector": {"matchLabels": {"app": "web"}}, **extra}
 
 
-def run_filter(snapshot: Snapshot, incoming: dict[str, Any], args: dict[str, Any] | None = None):
-    plugin = PodTopologySpread(args or {}, Handle(snapshot))
-    state = CycleState()
-    info = parse_pod(incoming)
-    _, status = plugin.pre_filter(state, info, snapshot)
-    if not status.is_success():
-        return status, {}
-    verdicts = plugin.filter_many(state, info, snapshot, snapshot.order())
-    return status, dict(zip(snapshot.node_names(snapshot.order()),
-                            (verdicts.status(i) for i in range(len(verdicts.index))), strict=True))
+def run_filter(snapshot: Snapshot, incoming: dict[str, Any], args: dict[str, Any] | None = None,
+               handle: Handle | None = None):
+    return topology_harness.run_filter(PodTopologySpread, snapshot, incoming, args, handle)
 
 
 def run_score(snapshot: Snapshot, incoming: dict[str, Any], args: dict[str, Any] | None = None,
               handle: Handle | None = None):
-    plugin = PodTopologySpread(args or {}, handle or Handle(snapshot))
-    state = CycleState()
-    info = parse_pod(incoming)
-    slots = snapshot.order()
-    status = plugin.pre_score(state, info, snapshot, slots)
-    if not status.is_success():
-        return status, {}, {}
-    raw = plugin.score_many(state, info, snapshot, slots)
-    norm = plugin.normalize_scores(state, info, snapshot, slots, raw.copy())
-    names = snapshot.node_names(slots)
-    return status, dict(zip(names, raw.tolist(), strict=True)), dict(zip(names, norm.tolist(), strict=True))
+    return topology_harness.run_score(PodTopologySpread, snapshot, incoming, args, handle)
 
 
 # ----------------------------------------------------------------------------- reference vectors
@@ -374,14 +360,13 @@ def test_incremental_counts_equal_a_fresh_snapshot(data):
     assert run_score(live, incoming)[1:] == run_score(fresh, incoming)[1:]
 
 
-def test_typed_args_from_the_configuration_loader_are_accepted():
-    from pytest_simkube.config.scheduler import PodTopologySpreadArgs
-
-    listed = PodTopologySpread(PodTopologySpreadArgs(defaulting_type="List", default_constraints=(
-        {"maxSkew": 2, "topologyKey": ZONE, "whenUnsatisfiable": "ScheduleAnyway"},)), None)
+def test_args_from_the_configuration_loader():
+    typed = PodTopologySpreadArgs(defaulting_type="List", default_constraints=(
+        {"maxSkew": 2, "topologyKey": ZONE, "whenUnsatisfiable": "ScheduleAnyway"},))
+    listed = PodTopologySpread(args_to_dict(typed), None)
     assert not listed.system_defaulted
     assert [c["maxSkew"] for c in listed.default_constraints] == [2]
-    assert PodTopologySpread(PodTopologySpreadArgs(), None).system_defaulted
+    assert PodTopologySpread(args_to_dict(PodTopologySpreadArgs()), None).system_defaulted
 
 
 def test_system_defaults_keep_nodes_without_a_zone_and_count_them_as_the_empty_zone():

@@ -50,7 +50,6 @@ from pytest_simkube.engine.scheduler.framework import (
     ScorePlugin,
     Status,
 )
-from pytest_simkube.engine.scheduler.plugins.plugin_args import plugin_arg
 from pytest_simkube.engine.scheduler.plugins.pod_affinity_terms import (
     AffinityTerm,
     AffinityTermError,
@@ -208,11 +207,10 @@ class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreSc
 
     def __init__(self, args: Mapping[str, Any] | None = None, handle: Handle | None = None) -> None:
         super().__init__(args, handle)
-        self.hard_pod_affinity_weight = int(
-            plugin_arg(args, "hardPodAffinityWeight", "hard_pod_affinity_weight", 1))
+        weight = self.args.get("hardPodAffinityWeight")
+        self.hard_pod_affinity_weight = 1 if weight is None else int(weight)
         self.ignore_preferred_terms_of_existing_pods = bool(
-            plugin_arg(args, "ignorePreferredTermsOfExistingPods", "ignore_preferred_terms_of_existing_pods",
-                       False))
+            self.args.get("ignorePreferredTermsOfExistingPods"))
 
     def _namespace_labels(self) -> NamespaceLabels:
         if self.handle is not None:

@@ -47,7 +47,6 @@ from pytest_simkube.engine.scheduler.framework import (
     Status,
 )
 from pytest_simkube.engine.scheduler.plugins.node_affinity import required_node_affinity_mask
-from pytest_simkube.engine.scheduler.plugins.plugin_args import plugin_arg
 from pytest_simkube.engine.scheduler.plugins.pod_match_index import pod_match_index, selector_hint
 from pytest_simkube.engine.scheduler.plugins.taint_toleration import find_untolerated_taint
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
@@ -325,13 +324,12 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
 
     def __init__(self, args: Mapping[str, Any] | None = None, handle: Handle | None = None) -> None:
         super().__init__(args, handle)
-        defaulting = plugin_arg(args, "defaultingType", "defaulting_type", "System")
+        defaulting = self.args.get("defaultingType") or "System"
         if defaulting == "System":
             self.default_constraints: tuple[Mapping[str, Any], ...] = SYSTEM_DEFAULT_CONSTRAINTS
             self.system_defaulted = True
         else:
-            self.default_constraints = tuple(
-                plugin_arg(args, "defaultConstraints", "default_constraints", ()))
+            self.default_constraints = tuple(self.args.get("defaultConstraints") or ())
             self.system_defaulted = False
 
     # --- constraints ----------------------------------------------------------------------
