@@ -309,7 +309,6 @@ class _FilterState:
 
 @dataclass
 class _ScoreState:
-    constraints: list[SpreadConstraint]
     ignored: np.ndarray
     """bool aligned with the scored slots: node misses a topology key (score 0)."""
     slots: np.ndarray
@@ -483,7 +482,7 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
             score = np.where(has_label, score + contribution, score)
         raw = np.floor(score + 0.5).astype(np.int64)  # math.Round on non-negative values
         raw[ignored] = 0
-        state.write(_PRE_SCORE_KEY, _ScoreState(constraints, ignored, slots, raw))
+        state.write(_PRE_SCORE_KEY, _ScoreState(ignored, slots, raw))
         return SUCCESS
 
     def _score_state(self, state: CycleState, slots: np.ndarray) -> tuple[_ScoreState, np.ndarray]:
