@@ -78,6 +78,8 @@ class Pattern:
     __slots__ = ("fields", "text")
 
     def __init__(self, text: str, allowed: tuple[str, ...] = PLACEHOLDERS) -> None:
+        if not isinstance(text, str):
+            raise ValueError(f"expected a string, got {type(text).__name__}")
         fields: set[str] = set()
         try:
             parsed = list(string.Formatter().parse(text))
