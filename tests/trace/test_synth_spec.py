@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from pytest_simkube.errors import TraceError
-from pytest_simkube.trace.synth import load_spec, parse_spec
+from pytest_simkube.trace.synth import load_spec, parse_spec, spec_from_dict
 from pytest_simkube.trace.synth.spec import DiurnalReplicas, FixedReplicas, SteppedReplicas
 
 BASE = """\
@@ -164,3 +164,12 @@ def test_a_full_spec_loads_into_typed_values():
     assert web.pod.shapes[0].requests == {"cpu": "1"}
     assert steps.replicas == SteppedReplicas(((0, 1), (3600, 4)))
     assert spec.priority_classes[0].preemption_policy == "Never"
+
+
+def test_specs_built_in_code_get_the_same_checks():
+    spec = spec_from_dict({"duration": "1h", "workloads": [{"name": "a", "kind": "Pod"}]})
+    assert spec.workloads[0].kind == "Pod" and spec.duration == 3600
+    with pytest.raises(TraceError) as info:
+        spec_from_dict({"duration": "1h", "workloads": [{"name": "a", "kind": "Pod", "cont": 2}]}, "<test>")
+    assert info.value.source == "<test>"
+    assert "key 'workloads[0].cont'" in info.value.where and "did you mean 'count'" in info.value.message

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_simkube.trace.model import Trace
+from pytest_simkube.trace.synth.loader import load_spec, parse_spec, spec_from_dict
 from pytest_simkube.trace.synth.recorder import SynthStats, TraceRecorder
-from pytest_simkube.trace.synth.spec import SynthSpec, load_spec, parse_spec
+from pytest_simkube.trace.synth.spec import SynthSpec
 from pytest_simkube.trace.synth.workloads import (
     GroupContext,
     PriorityTable,
@@ -37,6 +38,7 @@ __all__ = [
     "SynthStats",
     "load_spec",
     "parse_spec",
+    "spec_from_dict",
     "synthesize",
     "synthesize_file",
 ]
