@@ -12,8 +12,8 @@ carries), so a stored record can be re-reported without re-running anything. Rul
   ``cost.node_hours`` is that integral in hours, ``cost.dollars`` weights each node by its
   group's price.
 * ``nodes.scale_up_latency_seconds.p90``: each ScaleUp claims the next ``delta`` NodeAdded of
-  its group; latency = first of those nodes Ready - earliest PodUnschedulable of the pods it
-  was made for.
+  its group recorded after it; latency = first of those nodes Ready - earliest
+  PodUnschedulable of the pods it was made for.
 * ``util.*.mean`` = integral of requests of bound, unfinished pods / integral of node
   allocatable - the time-weighted ratio.
 * ``scheduler.throughput`` = pods bound per second of engine wall time (EngineStats); 0.0
@@ -148,30 +148,34 @@ def node_metrics(run: RunRecord, prices: Mapping[str, float] | None = None) -> d
 def autoscaler_metrics(run: RunRecord) -> dict[str, float]:
     first_unschedulable: dict[str, float] = {}
     ready_at: dict[str, float] = {}
-    added_by_group: dict[str, list[str]] = defaultdict(list)
-    scale_ups: list[ScaleUp] = []
+    open_ups: dict[str, deque[list]] = defaultdict(deque)  # group -> [[ScaleUp, nodes still owed, nodes]]
+    claims: list[tuple[ScaleUp, list[str]]] = []
     scale_downs = 0
     for r in run.records:
         if isinstance(r, PodUnschedulable):
             first_unschedulable.setdefault(r.pod, r.t)
+        elif isinstance(r, ScaleUp):
+            entry = [r, r.delta, []]
+            open_ups[r.group].append(entry)
+            claims.append((r, entry[2]))
         elif isinstance(r, NodeAdded):
-            added_by_group[r.group].append(r.node)
+            queue = open_ups.get(r.group)
+            if queue:  # a node of a group with an unfilled scale-up is that scale-up's
+                queue[0][2].append(r.node)
+                queue[0][1] -= 1
+                if queue[0][1] <= 0:
+                    queue.popleft()
         elif isinstance(r, NodeReady):
             ready_at.setdefault(r.node, r.t)
-        elif isinstance(r, ScaleUp):
-            scale_ups.append(r)
         elif isinstance(r, ScaleDown):
             scale_downs += 1
-    queues = {g: deque(nodes) for g, nodes in added_by_group.items()}
     latencies: list[float] = []
-    for up in scale_ups:
-        queue = queues.get(up.group, deque())
-        claimed = [queue.popleft() for _ in range(min(up.delta, len(queue)))]
-        ready = [ready_at[n] for n in claimed if n in ready_at]
+    for up, nodes in claims:
+        ready = [ready_at[n] for n in nodes if n in ready_at]
         waited = [first_unschedulable[p] for p in up.pods if p in first_unschedulable]
         if ready and waited:
             latencies.append(max(0.0, min(ready) - min(waited)))
-    out = {"nodes.scale_ups": float(len(scale_ups)), "nodes.scale_downs": float(scale_downs)}
+    out = {"nodes.scale_ups": float(len(claims)), "nodes.scale_downs": float(scale_downs)}
     out.update(summarise(latencies, "nodes.scale_up_latency_seconds", ("p90",)))
     return out
 

@@ -114,6 +114,7 @@ def test_utilisation_is_time_weighted_requests_over_allocatable():
 def test_scale_up_latency_claims_nodes_in_order_per_group():
     run = RunRecord(RunHeader(scenario="s", seed=1, duration=500.0))
     run.records += [
+        NodeAdded(0.0, "g-min", "g"), NodeReady(0.0, "g-min"),  # a group's min node is nobody's claim
         PodCreated(0.0, "a/p1"), PodUnschedulable(10.0, "a/p1", 1, {}, ""),
         PodCreated(0.0, "a/p2"), PodUnschedulable(20.0, "a/p2", 1, {}, ""),
         ScaleUp(30.0, "g", 1, ("a/p1",)),
