@@ -79,7 +79,7 @@ def consistency(trace: Trace) -> list[str]:
     return [f.code for f in validate_trace(trace) if f.code in ("W0101", "W0104", "E0102", "E0105")]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(traces(), st.integers(0, 300), st.integers(1, 300) | st.none())
 def test_window_replays_the_same_state_inside_the_window(
     trace: Trace, start: int, length: int | None
@@ -100,7 +100,7 @@ def test_window_replays_the_same_state_inside_the_window(
             assert all(end is None or lc.start < t0 + end for lc in lcs)  # type: ignore[operator]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(traces(), st.sampled_from(["0.25", "0.5", "1", "1.5", "3"]))
 def test_time_scale_keeps_order_and_states(trace: Trace, factor: str) -> None:
     out = tf.scale_time(trace, factor)
@@ -120,7 +120,7 @@ def test_time_scale_keeps_order_and_states(trace: Trace, factor: str) -> None:
     assert consistency(out) == []
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(traces(), st.sampled_from(NAMES), st.integers(0, 5))
 def test_edits_keep_index_consistent_and_are_deterministic(trace: Trace, name: str, replicas: int) -> None:
     snapshot = dumps_trace(trace)
