@@ -298,9 +298,8 @@ class ScaleDownPlanner:
         moving = []
         for pod in pods:
             if pod.key in sim.snapshot.pods:
-                moving.append(sim.remove_pod(pod.key))
-            else:
-                moving.append(self.pod_cache.get(pod.key, pod.manifest))
+                sim.remove_pod(pod.key)
+            moving.append(self.pod_cache.unbound(pod.key, pod.manifest))
 
         def accept(name: str) -> bool:
             return name != node and name not in gone

@@ -38,9 +38,21 @@ class PodInfoCache:
         self._cache[key] = (id(manifest), info)
         return info
 
+    def unbound(self, key: str, manifest: Mapping[str, Any]) -> PodInfo:
+        """The pod as if evicted and recreated unbound: ``spec.nodeName`` cleared, so the
+        NodeName filter does not pin it to its old node (upstream ``clearNodeName``)."""
+        cache_key = f"unbound:{key}"
+        cached = self._cache.get(cache_key)
+        if cached is not None and cached[0] == id(manifest):
+            return cached[1]
+        spec = {k: v for k, v in (manifest.get("spec") or {}).items() if k != "nodeName"}
+        info = parse_pod({**manifest, "spec": spec})
+        self._cache[cache_key] = (id(manifest), info)
+        return info
+
     def forget_missing(self, alive: Iterable[str]) -> None:
         keep = set(alive)
-        for key in [k for k in self._cache if k not in keep]:
+        for key in [k for k in self._cache if k.removeprefix("unbound:") not in keep]:
             del self._cache[key]
 
 
