@@ -22,12 +22,17 @@ def summary_lines(result: SynthResult, output: str) -> list[str]:
     hours = trace.duration_seconds / 3600
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(stats.workloads.items()))
     pods = ", ".join(f"{kind} {count}" for kind, count in sorted(stats.pods.items()))
+    notes = []
+    if stats.objects.get("PriorityClass"):
+        notes.append("  note     includes cluster-scoped PriorityClasses: the embedded engine replays them, "
+                     "SimKube's own driver cannot (set emitPriorityClasses: false for SimKube)")
     return [
         f"wrote {output} ({os.path.getsize(output):,} bytes, seed {result.seed})",
         f"  window   {hours:g} h, {stats.events:,} events "
         f"({stats.applied:,} applied, {stats.deleted:,} deleted)",
         f"  workloads {kinds}",
         f"  pods     {stats.total_pods:,} launched ({pods}); {stats.lifecycles:,} lifecycles recorded",
+        *notes,
     ]
 
 

@@ -38,6 +38,14 @@ def test_synth_writes_a_readable_trace_and_a_summary(cli, tmp_path):
     assert set(trace.index) == {"apps/v1.Deployment", "batch/v1.Job"}
     assert f"wrote {out}" in result.output and "seed 4" in result.output
     assert "3 Deployment" in result.output and "2 Job" in result.output
+    assert "PriorityClasses" not in result.output
+
+
+def test_summary_notes_priority_classes(cli, tmp_path):
+    spec = write_spec(tmp_path, "priorityClasses: [{name: hi, value: 5}]\n" + SPEC)
+    result = cli.invoke(main, ["trace", "synth", str(spec), "-o", str(tmp_path / "out.sktrace")])
+    assert result.exit_code == 0, result.output
+    assert "note     includes cluster-scoped PriorityClasses" in result.output
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(cli, tmp_path):
