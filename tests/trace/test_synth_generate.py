@@ -345,3 +345,19 @@ def test_shipped_example_is_what_its_spec_generates(tmp_path):
     assert 40 <= sum(result.stats.workloads.values()) <= 80
     assert 2000 <= result.stats.total_pods <= 5000
     assert loads_trace(shipped.read_bytes()) == result.trace
+
+
+def test_a_running_pod_deleted_ends_at_its_deletion():
+    result = synth("""\
+        duration: 2h
+        workloads:
+          - {name: worker, kind: Pod, createdAt: 10m, deletedAt: 70m}
+        """)
+    t0 = result.trace.start_ts
+    (lifecycles,) = result.trace.pod_lifecycles[("v1.Pod", "default/worker")].values()
+    assert lifecycles == [PodLifecycle(t0 + 601, t0 + 4200)]
+    deleted = [(event.ts - t0, obj) for event in result.trace.events for obj in event.deleted_objs]
+    assert deleted == [(4200, {"apiVersion": "v1", "kind": "Pod",
+                               "metadata": {"name": "worker", "namespace": "default"}})]
+    (pod,) = [obj for _, obj in applied(result.trace, "Pod")]
+    assert pod["spec"]["restartPolicy"] == "Always" and pod["spec"]["priority"] == 0
