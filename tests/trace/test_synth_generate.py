@@ -361,3 +361,31 @@ def test_a_running_pod_deleted_ends_at_its_deletion():
                                "metadata": {"name": "worker", "namespace": "default"}})]
     (pod,) = [obj for _, obj in applied(result.trace, "Pod")]
     assert pod["spec"]["restartPolicy"] == "Always" and pod["spec"]["priority"] == 0
+
+
+def test_rollouts_restart_the_template_and_replace_every_pod():
+    result = synth("""\
+        duration: 4h
+        workloads:
+          - {name: "api-{i}", kind: Deployment, count: 2, replicas: {steps: [[0s, 3], [2h, 5]]},
+             rollouts: {times: [1h, 2h, 3h]}}
+        """)
+    t0 = result.trace.start_ts
+
+    def restarted(obj):
+        annotations = obj["spec"]["template"]["metadata"].get("annotations", {})
+        return annotations.get("kubectl.kubernetes.io/restartedAt")
+
+    versions = [(ts - t0, obj["spec"]["replicas"], restarted(obj))
+                for ts, obj in applied(result.trace, "Deployment") if obj["metadata"]["name"] == "api-0"]
+    assert versions == [
+        (0, 3, None),
+        (3600, 3, "2025-01-06T01:00:00Z"),
+        (7200, 5, "2025-01-06T01:00:00Z"),  # the step first, then the rollout in the same second
+        (7200, 5, "2025-01-06T02:00:00Z"),
+        (10800, 5, "2025-01-06T03:00:00Z"),
+    ]
+    # 3 initial + 3 replaced + 2 scaled up + 5 replaced + 5 replaced, for each of the two.
+    assert result.stats.pods["Deployment"] == 2 * (3 + 3 + 2 + 5 + 5)
+    template = [obj for _, obj in applied(result.trace, "Deployment")][-1]["spec"]["template"]
+    assert list(template["metadata"]) == ["annotations", "labels"]

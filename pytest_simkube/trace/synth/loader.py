@@ -56,7 +56,7 @@ _TOP_KEYS = ("start", "duration", "seed", "podStartDelay", "namespaces", "priori
              "emitPriorityClasses", "workloads")
 _COMMON_KEYS = ("name", "kind", "count", "namespace", "labels", "pod")
 _KIND_KEYS = {
-    "Deployment": ("replicas", "createdAt", "deletedAt"),
+    "Deployment": ("replicas", "rollouts", "createdAt", "deletedAt"),
     "Job": ("arrivals", "parallelism", "completions", "runtime", "ttlAfterFinished"),
     "CronJob": ("schedule", "runtime", "parallelism", "completions", "concurrencyPolicy",
                 "createdAt", "deletedAt"),
@@ -202,6 +202,8 @@ def _workload(node: SpecNode, index: int, context: _Context) -> WorkloadGroup:
                 raise fields[key].error(f"{key} applies to single pods; with 'arrivals' use "
                                         f"arrivals.from / arrivals.until")
         group["arrivals"], group["arrival_window"] = _arrivals(fields["arrivals"], context)
+    if "rollouts" in fields:
+        group["rollouts"], group["rollout_window"] = _arrivals(fields["rollouts"], context)
     if "schedule" in fields:
         group["schedule"] = fields["schedule"].parsed(parse_cron, "schedule")
     if "concurrencyPolicy" in fields:

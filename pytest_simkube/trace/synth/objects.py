@@ -11,6 +11,7 @@ object looks like one exported from a real cluster (compare ``mixed-kinds.sktrac
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pytest_simkube.trace.synth.spec import PodTemplate, PriorityClassSpec, ResourceShape
@@ -126,8 +127,15 @@ def pod_spec(
     return spec
 
 
-def pod_template(labels: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
-    return {"metadata": {"labels": dict(sorted(labels.items()))}, "spec": spec}
+def pod_template(labels: dict[str, str], spec: dict[str, Any],
+                 restarted_at: int | None = None) -> dict[str, Any]:
+    """A PodTemplateSpec; ``restarted_at`` adds the annotation ``kubectl rollout restart`` sets."""
+    meta: dict[str, Any] = {}
+    if restarted_at is not None:
+        stamp = dt.datetime.fromtimestamp(restarted_at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        meta["annotations"] = {"kubectl.kubernetes.io/restartedAt": stamp}
+    meta["labels"] = dict(sorted(labels.items()))
+    return {"metadata": meta, "spec": spec}
 
 
 def deployment(name: str, namespace: str, labels: dict[str, str], replicas: int,

@@ -98,6 +98,8 @@ class WorkloadGroup:
     replicas: ReplicaSchedule | None = None
     arrivals: Arrivals | None = None
     arrival_window: tuple[int, int | None] = (0, None)
+    rollouts: Arrivals | None = None
+    rollout_window: tuple[int, int | None] = (0, None)
     schedule: CronSchedule | None = None
     concurrency_policy: str = "Allow"
     parallelism: IntChoice = ONE

@@ -73,35 +73,57 @@ class GroupContext:
 
 
 def generate_deployments(ctx: GroupContext) -> None:
-    """Create each Deployment, re-apply it whenever its replica count changes, delete it if asked.
+    """Create each Deployment, re-apply it whenever its replicas or template change, delete it if asked.
 
     The tracer records an object only when its spec hash changes (sk-tracer ``store.rs``
-    ``create_or_update_obj``), so only real changes of ``replicas`` become events. Pods of a
+    ``create_or_update_obj``), so only real changes of ``replicas`` become events. A rollout
+    is what ``kubectl rollout restart`` does: it stamps the pod template with the
+    ``kubectl.kubernetes.io/restartedAt`` annotation, so every pod is replaced. Pods of a
     Deployment run until scaled away and have no lifecycles, like SimKube's default config.
     """
     group, recorder = ctx.group, ctx.recorder
     recorder.track(DEPLOYMENT)
     created, stop = group.created_at, ctx.end_offset(group.deleted_at)
     times, replicas = _replica_timeline(ctx, created, stop)
+    rollouts = _rollouts(ctx, created, stop)
     for i in range(group.count):
         name, namespace, labels = ctx.names[i], ctx.namespaces[i], ctx.labels[i]
-        template = objects.pod_template(labels, ctx.pod_spec(i, "Always"))
+        pod_spec = ctx.pod_spec(i, "Always")
+        template = objects.pod_template(labels, pod_spec)
         key = f"{namespace}/{name}"
-        row_times, row_values = times[i], replicas[i]
-        previous = -1
-        for offset, count in zip(row_times.tolist(), row_values.tolist(), strict=True):
-            if count < 0:
-                break  # past the end of this Deployment's life
-            if count == previous:
+        row = [(t, 0, r) for t, r in zip(times[i].tolist(), replicas[i].tolist(), strict=True) if r >= 0]
+        row += [(t, 1, 0) for t in rollouts.get(i, ())]
+        current = -1
+        for offset, is_rollout, count in sorted(row):
+            if is_rollout:
+                template = objects.pod_template(labels, pod_spec, restarted_at=ctx.ts(offset))
+                recorder.stats.pods["Deployment"] += current  # every pod is replaced
+            elif count == current:
                 continue
-            obj = objects.deployment(name, namespace, labels, count, template)
-            recorder.apply(ctx.ts(offset), DEPLOYMENT, key, obj)
-            ctx.recorder.stats.pods["Deployment"] += max(count - max(previous, 0), 0)
-            previous = count
+            else:
+                recorder.stats.pods["Deployment"] += max(count - max(current, 0), 0)
+                current = count
+            recorder.apply(ctx.ts(offset), DEPLOYMENT, key,
+                           objects.deployment(name, namespace, labels, current, template))
         if group.deleted_at is not None:
             recorder.delete(ctx.ts(group.deleted_at),
                             objects.skeleton("apps/v1", "Deployment", name, namespace))
     recorder.stats.workloads["Deployment"] += group.count
+
+
+def _rollouts(ctx: GroupContext, created: int, stop: int) -> dict[int, list[int]]:
+    """Rollout offsets per workload, strictly inside its life (drawn after all other draws)."""
+    group = ctx.group
+    if group.rollouts is None:
+        return {}
+    begin, until = group.rollout_window
+    window = (np.full(group.count, max(begin, created + 1), dtype=np.int64),
+              np.full(group.count, min(ctx.end_offset(until), stop), dtype=np.int64))
+    streams, offsets = sample_arrivals(group.rollouts, ctx.rng, group.count, window, ctx.spec.start_ts)
+    result: dict[int, list[int]] = {}
+    for stream, offset in zip(streams.tolist(), offsets.tolist(), strict=True):
+        result.setdefault(stream, []).append(offset)
+    return result
 
 
 def _replica_timeline(ctx: GroupContext, created: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
