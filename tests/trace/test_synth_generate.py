@@ -308,6 +308,10 @@ def test_job_pods_run_in_waves_of_parallelism():
     starts, ends = job_pod_runs(100, 2, np.array([60, 30, 60, 10, 5]))
     assert starts.tolist() == [100, 100, 130, 160, 170]
     assert ends.tolist() == [160, 130, 190, 170, 175]
+    # Later pods are created when one finishes and start after the pod start delay.
+    starts, ends = job_pod_runs(100, 2, np.array([60, 30, 60, 10, 5]), restart_delay=2)
+    assert starts.tolist() == [100, 100, 132, 162, 174]
+    assert ends.tolist() == [160, 130, 192, 172, 179]
 
 
 def test_pods_still_running_at_the_end_are_recorded_as_running():

@@ -161,23 +161,25 @@ def _replica_timeline(ctx: GroupContext, created: int, stop: int) -> tuple[np.nd
 # -- Jobs ---------------------------------------------------------------------------------------
 
 
-def job_pod_runs(start: int, parallelism: int, runtimes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def job_pod_runs(start: int, parallelism: int, runtimes: np.ndarray,
+                 restart_delay: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Start and end times of a Job's pods, in launch order.
 
     The Job controller keeps ``parallelism`` pods running until ``completions`` have
     succeeded (kubernetes ``pkg/controller/job/job_controller.go``): the first wave starts
-    together, and each later pod starts when a running one finishes.
+    together at ``start``; each later pod is created when a running one finishes and
+    starts ``restart_delay`` seconds after that.
     """
     completions = runtimes.size
     if parallelism >= completions:
         starts = np.full(completions, start, dtype=np.int64)
         return starts, starts + runtimes
     starts = np.empty(completions, dtype=np.int64)
-    running = [start] * parallelism  # heap of times at which a slot frees up
+    finishing: list[int] = []  # heap of the running pods' end times
     for index, runtime in enumerate(runtimes.tolist()):
-        slot_free = heapq.heappop(running)
-        starts[index] = slot_free
-        heapq.heappush(running, slot_free + runtime)
+        begin = start if index < parallelism else heapq.heappop(finishing) + restart_delay
+        starts[index] = begin
+        heapq.heappush(finishing, begin + runtime)
     return starts, starts + runtimes
 
 
@@ -210,7 +212,8 @@ def generate_jobs(ctx: GroupContext) -> None:
         created = ctx.ts(offset)
         key = f"{namespace}/{name}"
         recorder.apply(created, JOB, key, objects.job(name, namespace, ctx.labels[stream], spec))
-        starts, ends = job_pod_runs(created + delay, p, runtimes[bounds[job_index]:bounds[job_index + 1]])
+        pod_runtimes = runtimes[bounds[job_index]:bounds[job_index + 1]]
+        starts, ends = job_pod_runs(created + delay, p, pod_runtimes, delay)
         recorder.pods((JOB, key), recorder.pod_hash_of(template["spec"]), starts, ends, "Job")
         if group.ttl_after_finished is not None:
             recorder.delete(int(ends.max()) + group.ttl_after_finished,
@@ -280,7 +283,7 @@ def _cron_runs(ctx: GroupContext, run_offsets: np.ndarray, parallelism: np.ndarr
     def launch(at: int) -> None:
         run, cursor = state["launched"], state["cursor"]
         count = int(completions[run])
-        starts, ends = job_pod_runs(at + delay, int(parallelism[run]), runtimes[cursor:cursor + count])
+        starts, ends = job_pod_runs(at + delay, int(parallelism[run]), runtimes[cursor:cursor + count], delay)
         state["launched"], state["cursor"] = run + 1, cursor + count
         starts_list.append(starts)
         ends_list.append(ends)
