@@ -65,7 +65,7 @@ def replaced(document, path, value):
     return result
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.sampled_from(ALL_PATHS), value=values)
 def test_any_single_value_change_loads_or_fails_with_a_location(path, value):
     text = yaml.safe_dump(replaced(VALID, path, value), sort_keys=False)
