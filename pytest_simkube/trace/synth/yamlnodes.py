@@ -152,6 +152,10 @@ class SpecNode:
             return _CONSTRUCTOR.construct_object(self.node, deep=True)
         except ConstructorError as exc:
             raise self.error(f"cannot read value: {exc.problem}") from None
+        finally:
+            # The constructor memoises by node; forget them so loaded documents can be freed.
+            _CONSTRUCTOR.constructed_objects.clear()
+            _CONSTRUCTOR.recursive_objects.clear()
 
     def string(self, *, allow_empty: bool = False) -> str:
         value = self.scalar()
