@@ -70,7 +70,8 @@ class ClusterAutoscaler:
             drain=DrainOptions(options.skip_nodes_with_system_pods, options.skip_nodes_with_local_storage,
                                options.skip_nodes_with_custom_controller_pods),
             recheck_timeout=options.unremovable_node_recheck_timeout,
-        ), self.pod_cache)
+        ), self.pod_cache, api.pod)
+        self._group_option_cache: dict[str, NodeGroupAutoscalingOptions] = {}
 
     def start(self) -> ClusterAutoscaler:
         self.api.every(self.options.scan_interval, self.run_once)
@@ -83,6 +84,7 @@ class ClusterAutoscaler:
         self.loops += 1
         if self.loops % 100 == 0:
             self.pod_cache.forget_missing(api.store.pods)
+            self.planner.sums.forget_missing(api.store.nodes)
         scale_down_allowed = True
         pending = self._pods_to_help()
         if pending:
@@ -180,9 +182,14 @@ class ClusterAutoscaler:
 
     # -- shared -----------------------------------------------------------------------------
     def _group_options(self, group: str) -> NodeGroupAutoscalingOptions:
-        spec = self.api.node_group(group).spec
-        own = getattr(spec, "autoscaling", None)
-        return (own or NodeGroupAutoscalingOptions()).resolve(self.options)
+        """The group's effective options (``NodeGroupGetOptions`` over the flags)."""
+        resolved = self._group_option_cache.get(group)
+        if resolved is None:
+            spec = self.api.node_group(group).spec
+            own = getattr(spec, "autoscaling", None)
+            resolved = self._group_option_cache[group] = (own or NodeGroupAutoscalingOptions()).resolve(
+                self.options)
+        return resolved
 
     def _simulation(self) -> ClusterSimulation:
         """Ready nodes with their running pods (mirror pods included, as upstream)."""

@@ -98,7 +98,6 @@ class BinpackingEstimator:
     def estimate(self, groups: Sequence[PodEquivalenceGroup], add_template_node: Callable[[], str],
                  template_cpu: int, template_memory: int) -> Estimate:
         new_nodes: list[str] = []
-        new_node_set: set[str] = set()
         nodes_with_pods: set[str] = set()
         scheduled: list[PodInfo] = []
         last_node = ""
@@ -107,7 +106,7 @@ class BinpackingEstimator:
             # tryToScheduleOnExistingNodes: nodes added so far, until the first pod that misses.
             index = 0
             while index < len(remaining) and new_nodes:
-                node = self.sim.schedule_anywhere(remaining[index], new_node_set.__contains__)
+                node = self.sim.schedule_anywhere(remaining[index], only=new_nodes)
                 if node is None:
                     break
                 scheduled.append(remaining[index])
@@ -125,7 +124,6 @@ class BinpackingEstimator:
                     break
                 last_node = add_template_node()
                 new_nodes.append(last_node)
-                new_node_set.add(last_node)
                 if self.sim.schedule_on(pod, last_node):
                     scheduled.append(pod)
                     nodes_with_pods.add(last_node)

@@ -69,23 +69,74 @@ def is_daemonset_pod(pod: Pod) -> bool:
     return pod.owner_kind == "DaemonSet"
 
 
-def utilization(node: Node, pods: Sequence[Pod], *, ignore_daemonsets: bool = False,
-                ignore_mirror: bool = False) -> float:
-    """``utilization.Calculate``: the larger of the cpu and memory request ratios."""
+@dataclass(frozen=True)
+class RequestSums:
+    """Σ cpu/memory requests of a node's pods, and the DaemonSet and mirror pods' share."""
+
+    cpu: int = 0
+    memory: int = 0
+    daemonset_cpu: int = 0
+    daemonset_memory: int = 0
+    mirror_cpu: int = 0
+    mirror_memory: int = 0
+
+
+def request_sums(pods: Iterable[Pod]) -> RequestSums:
+    cpu = memory = ds_cpu = ds_memory = mirror_cpu = mirror_memory = 0
+    for pod in pods:
+        cpu += pod.cpu
+        memory += pod.memory
+        if is_daemonset_pod(pod):
+            ds_cpu += pod.cpu
+            ds_memory += pod.memory
+        if is_mirror_pod(pod):
+            mirror_cpu += pod.cpu
+            mirror_memory += pod.memory
+    return RequestSums(cpu, memory, ds_cpu, ds_memory, mirror_cpu, mirror_memory)
+
+
+def utilization_of(node: Node, sums: RequestSums, *, ignore_daemonsets: bool = False,
+                   ignore_mirror: bool = False) -> float:
+    """``utilization.Calculate``: the larger of the cpu and memory request ratios; ignored
+    pods leave both the requests and the allocatable."""
     ratios = []
-    for alloc, resource in ((node.cpu, "cpu"), (node.memory, "memory")):
+    for alloc, total, ds, mirror in ((node.cpu, sums.cpu, sums.daemonset_cpu, sums.mirror_cpu),
+                                     (node.memory, sums.memory, sums.daemonset_memory, sums.mirror_memory)):
         if alloc <= 0:
             return 1.0  # upstream errors out and the node is not a candidate
-        excluded = requested = 0
-        for pod in pods:
-            value = pod.cpu if resource == "cpu" else pod.memory
-            if (ignore_daemonsets and is_daemonset_pod(pod)) or (ignore_mirror and is_mirror_pod(pod)):
-                excluded += value
-                continue
-            requested += value
+        excluded = (ds if ignore_daemonsets else 0) + (mirror if ignore_mirror else 0)
         denominator = alloc - excluded
-        ratios.append(requested / denominator if denominator > 0 else 1.0)
+        ratios.append((total - excluded) / denominator if denominator > 0 else 1.0)
     return max(ratios)
+
+
+def utilization(node: Node, pods: Sequence[Pod], *, ignore_daemonsets: bool = False,
+                ignore_mirror: bool = False) -> float:
+    return utilization_of(node, request_sums(pods), ignore_daemonsets=ignore_daemonsets,
+                          ignore_mirror=ignore_mirror)
+
+
+class RequestSumsCache:
+    """Per-node request sums, recomputed only when the node's set of pods changed: every
+    loop looks at every node, and most nodes did not change since the last one."""
+
+    def __init__(self, lookup: Callable[[str], Pod | None]) -> None:
+        self._lookup = lookup
+        self._cache: dict[str, tuple[set[str], RequestSums]] = {}
+
+    def sums(self, node: Node) -> RequestSums:
+        cached = self._cache.get(node.name)
+        if cached is not None and cached[0] == node.pods:
+            return cached[1]
+        pods = (self._lookup(key) for key in node.pods)
+        sums = request_sums(p for p in pods if p is not None and p.active)
+        self._cache[node.name] = (set(node.pods), sums)
+        return sums
+
+    def forget_missing(self, alive: Iterable[str]) -> None:
+        keep = set(alive)
+        for name in [n for n in self._cache if n not in keep]:
+            del self._cache[name]
 
 
 class RemainingPdbTracker:
@@ -235,15 +286,17 @@ class PlannerSettings:
 class ScaleDownPlanner:
     """``planner.Planner``: keeps the unneeded set current and picks nodes to delete."""
 
-    def __init__(self, settings: PlannerSettings, pod_cache: PodInfoCache) -> None:
+    def __init__(self, settings: PlannerSettings, pod_cache: PodInfoCache,
+                 lookup: Callable[[str], Pod | None]) -> None:
         self.settings = settings
         self.pod_cache = pod_cache
+        self.sums = RequestSumsCache(lookup)
         self.unneeded = UnneededNodes()
         self.unremovable_until: dict[str, float] = {}
         self.last_reasons: dict[str, str] = {}
         """Why each candidate was not unneeded in the last update (for tests and docs)."""
 
-    def candidates(self, nodes: Sequence[Node], pods_on: Callable[[str], list[Pod]]) -> list[Node]:
+    def candidates(self, nodes: Sequence[Node]) -> list[Node]:
         """Ready group nodes below their group's threshold, not annotated against scale-down."""
         out = []
         for node in nodes:
@@ -253,9 +306,9 @@ class ScaleDownPlanner:
             if annotations.get(SCALE_DOWN_DISABLED) == "true":
                 self.last_reasons[node.name] = "ScaleDownDisabledAnnotation"
                 continue
-            util = utilization(node, pods_on(node.name),
-                               ignore_daemonsets=self.settings.ignore_daemonsets(node.group),
-                               ignore_mirror=self.settings.ignore_mirror)
+            util = utilization_of(node, self.sums.sums(node),
+                                  ignore_daemonsets=self.settings.ignore_daemonsets(node.group),
+                                  ignore_mirror=self.settings.ignore_mirror)
             if util >= self.settings.threshold(node.group):
                 self.last_reasons[node.name] = "NotUnderutilized"
                 continue
@@ -267,7 +320,7 @@ class ScaleDownPlanner:
         """``UpdateClusterState``: simulate removing each candidate, in node order."""
         self.last_reasons = {}
         self.unremovable_until = {n: t for n, t in self.unremovable_until.items() if t > now}
-        candidates = self.candidates(nodes, pods_on)
+        candidates = self.candidates(nodes)
         removable: list[NodeToRemove] = []
         sim: ClusterSimulation | None = None
         gone: set[str] = set()
@@ -301,11 +354,9 @@ class ScaleDownPlanner:
                 sim.remove_pod(pod.key)
             moving.append(self.pod_cache.unbound(pod.key, pod.manifest))
 
-        def accept(name: str) -> bool:
-            return name != node and name not in gone
-
+        excluded = [node, *sorted(gone)]
         for info in moving:
-            if sim.schedule_anywhere(info, accept) is None:
+            if sim.schedule_anywhere(info, exclude=excluded) is None:
                 sim.revert(checkpoint)
                 return False
         return True

@@ -125,10 +125,13 @@ class ClusterSimulation:
             return Status.unresolvable("node(s) didn't satisfy PreFilter")
         return self.framework.run_filter_plugins_on_node(state, pod, self.snapshot, slot)
 
-    def fits_any(self, pod: PodInfo, accept: NodeFilter | None = None) -> str | None:
+    def fits_any(self, pod: PodInfo, accept: NodeFilter | None = None,
+                 only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> str | None:
         """``FitsAnyNodeMatching``: the first node from the rotating index where ``pod`` passes
         the predicates (unschedulable nodes skipped), or None. Upstream
-        ``simulator/predicatechecker/schedulerbased.go`` advances ``lastIndex`` past the hit."""
+        ``simulator/predicatechecker/schedulerbased.go`` advances ``lastIndex`` past the hit.
+        ``accept`` filters node names; ``only`` and ``exclude`` filter by sets of names without
+        a Python call per node."""
         order = self.snapshot.order()
         count = len(order)
         if count == 0:
@@ -140,30 +143,35 @@ class ClusterSimulation:
         allowed = None if result is None else result.node_names
         start = self._last_index % count
         rotated = np.concatenate([order[start:], order[:start]])
-        offsets = []
-        slots = []
-        for offset, slot in enumerate(rotated.tolist()):
-            info = self.snapshot.node(slot)
-            if info.unschedulable or (allowed is not None and info.name not in allowed):
-                continue
-            if accept is not None and not accept(info.name):
-                continue
-            offsets.append(offset)
-            slots.append(slot)
-        if not slots:
+        keep = ~self.snapshot.unschedulable[rotated]
+        if only is not None:
+            wanted = [self.snapshot.slot_of(name) for name in only]
+            keep &= np.isin(rotated, np.asarray([s for s in wanted if s is not None], dtype=rotated.dtype))
+        excluded = [s for s in (self.snapshot.slot_of(name) for name in exclude) if s is not None]
+        if excluded:
+            keep &= ~np.isin(rotated, np.asarray(excluded, dtype=rotated.dtype))
+        if allowed is not None or accept is not None:
+            for offset, slot in enumerate(rotated.tolist()):
+                if not keep[offset]:
+                    continue
+                name = self.snapshot.node(slot).name
+                keep[offset] = (allowed is None or name in allowed) and (accept is None or accept(name))
+        offsets = np.flatnonzero(keep)
+        if offsets.size == 0:
             return None
-        candidates = np.asarray(slots, dtype=np.int64)
+        candidates = rotated[offsets]
         passed, _ = self.framework.run_filter_plugins(state, pod, self.snapshot, candidates)
         hits = np.flatnonzero(passed)
         if hits.size == 0:
             return None
         first = int(hits[0])
-        self._last_index = (start + offsets[first] + 1) % count
-        return self.snapshot.node(slots[first]).name
+        self._last_index = (start + int(offsets[first]) + 1) % count
+        return self.snapshot.node(int(candidates[first])).name
 
-    def schedule_anywhere(self, pod: PodInfo, accept: NodeFilter | None = None) -> str | None:
+    def schedule_anywhere(self, pod: PodInfo, accept: NodeFilter | None = None,
+                          only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> str | None:
         """Place ``pod`` on the first node that fits (``SchedulePodOnAnyNodeMatching``)."""
-        node_name = self.fits_any(pod, accept)
+        node_name = self.fits_any(pod, accept, only, exclude)
         if node_name is not None:
             self.add_pod(pod, node_name)
         return node_name
