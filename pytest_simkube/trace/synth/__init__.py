@@ -15,7 +15,7 @@ Same spec and seed give the same trace, byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_simkube.trace.model import Trace
@@ -57,7 +57,7 @@ def synthesize(spec: SynthSpec, *, seed: int | None = None) -> SynthResult:
     Objects in the returned trace share read-only sub-structures (see
     :mod:`pytest_simkube.trace.synth.recorder`): copy one before editing it in place.
     """
-    effective = spec if seed is None else _with_seed(spec, seed)
+    effective = spec if seed is None else replace(spec, seed=seed)
     recorder = TraceRecorder(effective.start_ts, effective.end_ts)
     generate_priority_classes(effective, recorder)
     priorities = PriorityTable.of(effective)
@@ -77,9 +77,3 @@ def synthesize(spec: SynthSpec, *, seed: int | None = None) -> SynthResult:
 def synthesize_file(path: str | Path, *, seed: int | None = None) -> SynthResult:
     """Load a spec file and generate its trace."""
     return synthesize(load_spec(path), seed=seed)
-
-
-def _with_seed(spec: SynthSpec, seed: int) -> SynthSpec:
-    from dataclasses import replace
-
-    return replace(spec, seed=seed)
