@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from pytest_simkube.engine.autoscaler.scale_down import NodeToRemove, crop_nodes
+from pytest_simkube.engine.autoscaler.scale_down import (
+    DrainOptions,
+    NodeToRemove,
+    PlannerSettings,
+    crop_nodes,
+)
 from tests.autoscaler.builders import bare_pod, group, kinds, pdb, run
 from tests.engine.builders import deployment, make_trace
 
@@ -165,3 +170,13 @@ def test_budgets_take_empty_nodes_first_then_drains_up_to_max_drain_parallelism(
     empty, drain = crop_nodes(nodes("e", 5, 0), nodes("d", 3, 1), max_parallelism=10, max_drain_parallelism=2,
                               max_empty_bulk_delete=1)
     assert ([n.node for n in empty], [n.node for n in drain]) == (["e0"], ["d0", "d1"])
+
+
+def test_unneeded_nodes_limit_grows_by_twice_the_parallelism_up_to_the_loops_in_the_unneeded_time():
+    settings = PlannerSettings(threshold=lambda g: 0.5, ignore_daemonsets=lambda g: False,
+                               ignore_mirror=False, drain=DrainOptions(), recheck_timeout=300.0,
+                               max_parallelism=10,
+                               unneeded_time=600.0, scan_interval=10.0)
+    assert settings.unneeded_nodes_limit(0) == 20
+    assert settings.unneeded_nodes_limit(35) == 55
+    assert settings.unneeded_nodes_limit(10_000) == 10 * 60 + 10  # planner.go unneededNodesLimit

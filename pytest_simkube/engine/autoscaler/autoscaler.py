@@ -32,7 +32,7 @@ from typing import Any
 
 from pytest_simkube.config.autoscaler import AutoscalerOptions, NodeGroupAutoscalingOptions
 from pytest_simkube.engine.autoscaler import expanders
-from pytest_simkube.engine.autoscaler.estimator import equivalence_groups
+from pytest_simkube.engine.autoscaler.estimator import equivalence_groups, equivalence_key
 from pytest_simkube.engine.autoscaler.scale_down import (
     DrainOptions,
     PlannerSettings,
@@ -49,6 +49,20 @@ from pytest_simkube.kube.pods import PodInfo
 
 POD_SCALE_UP_DELAY = "cluster-autoscaler.kubernetes.io/pod-scale-up-delay"
 REMOVED_REASON = "scaled-down"
+
+
+def filter_out_schedulable(sim: ClusterSimulation, pending: list[PodInfo]) -> list[PodInfo]:
+    """Place what fits on existing and upcoming nodes, highest priority first; return the
+    rest. Once a pod found no node, an identical pod (same controller and spec) cannot
+    either — the simulated cluster only fills up — so it is not tried again."""
+    remaining = []
+    failed: set[tuple[object, ...]] = set()
+    for info in sorted(pending, key=lambda i: -i.priority):
+        key = equivalence_key(info)
+        if key in failed or sim.schedule_anywhere(info) is None:
+            failed.add(key)
+            remaining.append(info)
+    return remaining
 
 
 class ClusterAutoscaler:
@@ -70,6 +84,9 @@ class ClusterAutoscaler:
             drain=DrainOptions(options.skip_nodes_with_system_pods, options.skip_nodes_with_local_storage,
                                options.skip_nodes_with_custom_controller_pods),
             recheck_timeout=options.unremovable_node_recheck_timeout,
+            max_parallelism=options.max_scale_down_parallelism,
+            unneeded_time=options.scale_down_unneeded_time,
+            scan_interval=options.scan_interval,
         ), self.pod_cache, api.pod)
         self._group_option_cache: dict[str, NodeGroupAutoscalingOptions] = {}
 
@@ -92,8 +109,7 @@ class ClusterAutoscaler:
             sim = self._simulation()
             upcoming = upcoming_counts(api)
             add_upcoming_nodes(sim, templates, api, upcoming)
-            remaining = [info for info in sorted(pending, key=lambda i: -i.priority)
-                         if sim.schedule_anywhere(info) is None]
+            remaining = filter_out_schedulable(sim, pending)
             if len(remaining) != len(pending):
                 scale_down_allowed = False
             remaining = [info for info in remaining if self._old_enough(info, now)]

@@ -52,14 +52,19 @@ def _spec_key(info: PodInfo) -> str:
     return json.dumps([spec, info.labels], sort_keys=True, default=str)
 
 
+def equivalence_key(info: PodInfo) -> tuple[object, ...]:
+    """Pods with equal keys are interchangeable for scheduling decisions."""
+    owner = _controller(info)
+    return (info.namespace, owner, _spec_key(info)) if owner else ("pod", info.key)
+
+
 def equivalence_groups(pods: Sequence[PodInfo]) -> list[PodEquivalenceGroup]:
     """``BuildPodGroups``: pods with the same controller and the same spec share a group;
     pods without a controller are alone. Groups keep the order of their first pod."""
     groups: dict[tuple[object, ...], PodEquivalenceGroup] = {}
     ordered: list[PodEquivalenceGroup] = []
     for info in pods:
-        owner = _controller(info)
-        key: tuple[object, ...] = (info.namespace, owner, _spec_key(info)) if owner else ("pod", info.key)
+        key = equivalence_key(info)
         group = groups.get(key)
         if group is None:
             group = groups[key] = PodEquivalenceGroup()

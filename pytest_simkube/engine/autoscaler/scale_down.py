@@ -20,7 +20,8 @@ Upstream pieces, each reproduced here:
   destinations are booked, so the next candidate sees them (``planner/planner.go``
   ``categorizeNodes``), and the PDB budget of moved pods is spent
   (``RemainingPdbTracker.RemovePods``). Nodes that fail this simulation are not retried for
-  ``unremovable-node-recheck-timeout``.
+  ``unremovable-node-recheck-timeout``. Nodes already unneeded are simulated first, and the
+  search stops at ``unneededNodesLimit`` unneeded nodes.
 * ``core/scaledown/unneeded/nodes.go``: a node stays unneeded since the first loop that found
   it so; it is removable after ``scale-down-unneeded-time`` (per group), while the group stays
   above its min size (``RemovableAt``).
@@ -281,6 +282,17 @@ class PlannerSettings:
     ignore_mirror: bool
     drain: DrainOptions
     recheck_timeout: float
+    max_parallelism: int = 10
+    unneeded_time: float = 600.0
+    scan_interval: float = 10.0
+
+    def unneeded_nodes_limit(self, unneeded: int) -> int:
+        """``unneededNodesLimit``: finding more unneeded nodes than can be deleted before they
+        are needed is wasted work: ``unneeded + 2N``, at most ``N * (U / I) + N`` for
+        N = max-scale-down-parallelism, U = scale-down-unneeded-time, I = scan interval."""
+        n = self.max_parallelism
+        loops = int(max(self.unneeded_time, self.scan_interval) // self.scan_interval)
+        return min(unneeded + 2 * n, n * loops + n)
 
 
 class ScaleDownPlanner:
@@ -320,11 +332,16 @@ class ScaleDownPlanner:
         """``UpdateClusterState``: simulate removing each candidate, in node order."""
         self.last_reasons = {}
         self.unremovable_until = {n: t for n, t in self.unremovable_until.items() if t > now}
-        candidates = self.candidates(nodes)
+        # ScaleDownCandidatesSortingProcessor: nodes already unneeded first, then node order.
+        candidates = sorted(self.candidates(nodes), key=lambda n: n.name not in self.unneeded.since)
+        limit = self.settings.unneeded_nodes_limit(len(self.unneeded.since))
         removable: list[NodeToRemove] = []
         sim: ClusterSimulation | None = None
         gone: set[str] = set()
         for node in candidates:
+            if len(removable) >= limit:
+                self.last_reasons[node.name] = "UnneededNodesLimit"
+                continue
             if node.name in self.unremovable_until:
                 self.last_reasons[node.name] = "RecentlyUnremovable"
                 continue
