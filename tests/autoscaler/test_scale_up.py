@@ -134,3 +134,9 @@ def test_pods_no_group_can_host_stay_unschedulable_with_scheduler_reasons():
 def test_the_grpc_expander_is_refused_by_the_embedded_engine():
     with pytest.raises(ConfigError, match="grpc"):
         run(FOUR_PODS, two_groups(), expander="grpc")
+
+
+def test_scale_up_stays_within_cores_total():
+    trace = make_trace([(0, [deployment("web", 20, cpu="1")], [])], end=300)
+    record = run(trace, [group("g", 1, 10)], coresTotal="0:12")  # 4 cores now, room for 2 nodes
+    assert [(u.group, u.delta) for u in kinds(record, "ScaleUp")] == [("g", 2)]
