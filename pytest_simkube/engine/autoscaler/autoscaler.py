@@ -15,8 +15,8 @@ Every ``scan-interval`` (first at ``scan-interval``):
    scale-up ends the loop ("no scale down in this iteration");
 5. scale-down (``scale_down.py``): the unneeded set is updated every loop, and nodes are
    deleted only outside the cooldown: ``scale-down-delay-after-add`` since the last
-   scale-up, ``-after-delete`` since the last deletion, ``-after-failure`` since the last
-   failed one (``isScaleDownInCooldown``).
+   scale-up, ``-after-delete`` since the last deletion (``isScaleDownInCooldown``; deletions
+   here never fail, so ``-after-failure`` never applies).
 
 A scale-up asks the engine for ``delta`` nodes now, each Ready after the group's
 ``provisionDelay``, and records ``ScaleUp(group, delta, pods)``. A scale-down records
@@ -75,7 +75,6 @@ class ClusterAutoscaler:
         self.pod_cache = PodInfoCache()
         self.last_scale_up = -math.inf
         self.last_scale_down_delete = -math.inf
-        self.last_scale_down_failure = -math.inf
         self.loops = 0
         self.planner = ScaleDownPlanner(PlannerSettings(
             threshold=lambda g: self._group_options(g).scale_down_utilization_threshold or 0.0,
@@ -175,7 +174,6 @@ class ClusterAutoscaler:
         options = self.options
         in_cooldown = (not allowed
                        or self.last_scale_up + options.scale_down_delay_after_add > now
-                       or self.last_scale_down_failure + options.scale_down_delay_after_failure > now
                        or self.last_scale_down_delete + options.scale_down_delay_after_delete > now)
         if in_cooldown:
             return
@@ -193,8 +191,9 @@ class ClusterAutoscaler:
             api.record_scale_down(item.node, reason)
             api.drain_and_remove_node(item.node, REMOVED_REASON)
         self.last_scale_down_delete = now
-        self.planner.unneeded.update([n for n in self.planner.unneeded.nodes.values()
-                                      if n.node not in {i.node for i in (*empty, *drain)}], now)
+        deleted = {item.node for item in (*empty, *drain)}
+        still_unneeded = [n for n in self.planner.unneeded.nodes.values() if n.node not in deleted]
+        self.planner.unneeded.update(still_unneeded, now)
 
     # -- shared -----------------------------------------------------------------------------
     def _group_options(self, group: str) -> NodeGroupAutoscalingOptions:

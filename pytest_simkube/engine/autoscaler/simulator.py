@@ -11,7 +11,7 @@ Filter would accept it. Forks are an undo log (:meth:`checkpoint` / :meth:`rever
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,6 @@ from pytest_simkube.engine.scheduler.framework import CycleState, Status
 from pytest_simkube.engine.scheduler.profiles import build_framework
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo, parse_pod
-
-NodeFilter = Callable[[str], bool]
 
 
 class PodInfoCache:
@@ -125,13 +123,12 @@ class ClusterSimulation:
             return Status.unresolvable("node(s) didn't satisfy PreFilter")
         return self.framework.run_filter_plugins_on_node(state, pod, self.snapshot, slot)
 
-    def fits_any(self, pod: PodInfo, accept: NodeFilter | None = None,
-                 only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> str | None:
+    def fits_any(self, pod: PodInfo, only: Iterable[str] | None = None,
+                 exclude: Iterable[str] = ()) -> str | None:
         """``FitsAnyNodeMatching``: the first node from the rotating index where ``pod`` passes
         the predicates (unschedulable nodes skipped), or None. Upstream
         ``simulator/predicatechecker/schedulerbased.go`` advances ``lastIndex`` past the hit.
-        ``accept`` filters node names; ``only`` and ``exclude`` filter by sets of names without
-        a Python call per node."""
+        ``only`` and ``exclude`` restrict the nodes (upstream's ``nodeMatches`` predicate)."""
         order = self.snapshot.order()
         count = len(order)
         if count == 0:
@@ -150,12 +147,10 @@ class ClusterSimulation:
         excluded = [s for s in (self.snapshot.slot_of(name) for name in exclude) if s is not None]
         if excluded:
             keep &= ~np.isin(rotated, np.asarray(excluded, dtype=rotated.dtype))
-        if allowed is not None or accept is not None:
+        if allowed is not None:
             for offset, slot in enumerate(rotated.tolist()):
-                if not keep[offset]:
-                    continue
-                name = self.snapshot.node(slot).name
-                keep[offset] = (allowed is None or name in allowed) and (accept is None or accept(name))
+                if keep[offset]:
+                    keep[offset] = self.snapshot.node(slot).name in allowed
         offsets = np.flatnonzero(keep)
         if offsets.size == 0:
             return None
@@ -168,10 +163,10 @@ class ClusterSimulation:
         self._last_index = (start + int(offsets[first]) + 1) % count
         return self.snapshot.node(int(candidates[first])).name
 
-    def schedule_anywhere(self, pod: PodInfo, accept: NodeFilter | None = None,
-                          only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> str | None:
+    def schedule_anywhere(self, pod: PodInfo, only: Iterable[str] | None = None,
+                          exclude: Iterable[str] = ()) -> str | None:
         """Place ``pod`` on the first node that fits (``SchedulePodOnAnyNodeMatching``)."""
-        node_name = self.fits_any(pod, accept, only, exclude)
+        node_name = self.fits_any(pod, only, exclude)
         if node_name is not None:
             self.add_pod(pod, node_name)
         return node_name
