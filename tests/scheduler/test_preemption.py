@@ -278,3 +278,21 @@ def test_snapshot_is_restored_after_the_dry_run() -> None:
     assert result is not None and result.victims == []
     assert {n.name: list(n.pods) for n in sched.snapshot.nodes()} == before
     assert (sched.snapshot.requested == requested).all()
+
+
+@pytest.mark.parametrize(
+    ("pdb", "where"),
+    [
+        ({"metadata": {"name": "x"}, "spec": "nope"}, "items[0].spec"),
+        ({"metadata": {"name": "x"}, "spec": {"minAvailable": "ten"}}, "items[0].spec.minAvailable"),
+        ({"metadata": {"name": "x"}, "spec": {"minAvailable": 1, "maxUnavailable": 1}}, "items[0].spec"),
+        (
+            {"metadata": {"name": "x"}, "status": {"disruptionsAllowed": "1"}},
+            "items[0].status.disruptionsAllowed",
+        ),
+    ],
+)
+def test_malformed_pdbs_name_the_field(pdb: dict[str, Any], where: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        parse_pdb(pdb, "pdbs.yaml", "items[0]")
+    assert err.value.where == where

@@ -13,15 +13,18 @@ Run with ``-rA`` or ``-s`` to see the agreement table.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_simkube.engine.scheduler.runner import run_case
-from pytest_simkube.errors import ScenarioError
+from pytest_simkube.errors import InputError, ScenarioError
 from tests.conftest import SCHEDULER_VECTORS, require_reference
 
 RUN_DIR = SCHEDULER_VECTORS / "run"
@@ -270,3 +273,69 @@ def test_run_case_namespaces_feed_namespace_selectors() -> None:
     assert run_case(case, seed=0)["pods"]
     with pytest.raises(ScenarioError, match=r"input\.namespaces"):
         run_case(_small_case(namespaces=3))
+
+
+_FUZZ_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True),
+    st.sampled_from(["", "x", "*", "1Gi", "-1", "NaN", "DoNotSchedule"]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def _fuzz_base() -> dict[str, Any]:
+    case = _small_case(
+        pdbs=[
+            {
+                "metadata": {"name": "d", "namespace": "default"},
+                "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+            }
+        ]
+    )
+    spec = case["pods"][2]["spec"]
+    spec["topologySpreadConstraints"] = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "vip"}},
+        }
+    ]
+    spec["affinity"] = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "late"}}, "topologyKey": "kubernetes.io/hostname"}
+            ]
+        }
+    }
+    return case
+
+
+def _leaf_paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.extend(_leaf_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.extend(_leaf_paths(value, (*prefix, i)))
+    return out
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(_leaf_paths(_fuzz_base())), value=_FUZZ_VALUES)
+def test_run_case_mutated_inputs_finish_or_raise_input_errors(path: tuple, value: Any) -> None:
+    case = copy.deepcopy(_fuzz_base())
+    target = case
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    try:
+        result = run_case(case, seed=0, source="fuzz.json")
+    except InputError as err:
+        assert err.source == "fuzz.json"
+    else:
+        assert {p["status"] for p in result["pods"]} <= {"bound", "unschedulable", "preempted", "pending"}

@@ -73,27 +73,69 @@ class DisruptionBudget:
 
 
 def parse_pdb(obj: Mapping[str, Any], source: str | None = None, where: str = "") -> DisruptionBudget:
-    """Read a ``policy/v1`` PodDisruptionBudget manifest (``where`` is its path in ``source``)."""
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
+    """Read a ``policy/v1`` PodDisruptionBudget manifest (``where`` is its path in ``source``).
+
+    Raises :class:`ScenarioError` naming the field when the object is malformed.
+    """
+
+    def at(field_path: str) -> str:
+        return f"{where}.{field_path}" if where else field_path
+
+    def fail(field_path: str, message: str) -> ScenarioError:
+        return ScenarioError(source, at(field_path), message)
+
+    if not isinstance(obj, Mapping):
+        raise ScenarioError(source, where or None, "a PodDisruptionBudget must be an object")
+    parts: dict[str, Mapping[str, Any]] = {}
+    for part in ("metadata", "spec", "status"):
+        value = obj.get(part) or {}
+        if not isinstance(value, Mapping):
+            raise fail(part, "expected an object")
+        parts[part] = value
+    meta, spec, status = parts["metadata"], parts["spec"], parts["status"]
+    bounds: dict[str, int | str | None] = {}
+    for key in ("minAvailable", "maxUnavailable"):
+        value = spec.get(key)
+        if value is not None and not _is_int_or_percent(value):
+            raise fail(f"spec.{key}", f"expected an integer or a percentage, got {value!r}")
+        bounds[key] = value
+    if bounds["minAvailable"] is not None and bounds["maxUnavailable"] is not None:
+        raise fail("spec", "minAvailable and maxUnavailable cannot both be set")
+    allowed = status.get("disruptionsAllowed", 0)
+    if isinstance(allowed, bool) or not isinstance(allowed, int):
+        raise fail("status.disruptionsAllowed", f"expected an integer, got {allowed!r}")
+    disrupted = status.get("disruptedPods") or {}
+    if not isinstance(disrupted, Mapping):
+        raise fail("status.disruptedPods", "expected a map of pod names")
     raw_selector = spec.get("selector")
     selector = (
         None
         if raw_selector is None
         else compile_label_selector(
-            raw_selector, error_type=ScenarioError, source=source, where=f"{where}.spec.selector".lstrip(".")
+            raw_selector, error_type=ScenarioError, source=source, where=at("spec.selector")
         )
     )
     return DisruptionBudget(
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name") or ""),
         selector=selector,
-        disruptions_allowed=int(status.get("disruptionsAllowed") or 0),
-        disrupted_pods=frozenset((status.get("disruptedPods") or {}).keys()),
-        min_available=spec.get("minAvailable"),
-        max_unavailable=spec.get("maxUnavailable"),
+        disruptions_allowed=allowed,
+        disrupted_pods=frozenset(str(k) for k in disrupted),
+        min_available=bounds["minAvailable"],
+        max_unavailable=bounds["maxUnavailable"],
     )
+
+
+def _is_int_or_percent(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[:-1] if text.endswith("%") else text
+        return digits.isdigit()
+    return False
 
 
 def _scaled(value: int | str, total: int, round_up: bool) -> int:

@@ -27,7 +27,7 @@ from pytest_simkube.config.scheduler import (
     parse_scheduler_config_text,
 )
 from pytest_simkube.engine.scheduler.preemption import compute_disruptions_allowed, parse_pdb
-from pytest_simkube.engine.scheduler.scheduler import BOUND, Scheduler, ScheduleResult, TieBreaker
+from pytest_simkube.engine.scheduler.scheduler import BOUND, ERROR, Scheduler, ScheduleResult, TieBreaker
 from pytest_simkube.engine.scheduler.snapshot import SnapshotError
 from pytest_simkube.errors import ScenarioError
 from pytest_simkube.kube.pods import PodParseError, parse_pod
@@ -200,6 +200,8 @@ def run_case(
             scheduler.add_node(node, 0.0)
         except SnapshotError as exc:
             raise ScenarioError(source, f"input.nodes[{i}].{exc.where}".rstrip("."), exc.message) from None
+        except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+            raise ScenarioError(source, f"input.nodes[{i}]", f"malformed Node: {exc}") from None
 
     parsed = []
     for i, raw in enumerate(pods):
@@ -207,6 +209,8 @@ def run_case(
             parsed.append((i, raw, parse_pod(raw)))
         except PodParseError as exc:
             raise ScenarioError(source, f"input.pods[{i}].{exc.where}".rstrip("."), exc.message) from None
+        except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+            raise ScenarioError(source, f"input.pods[{i}]", f"malformed Pod: {exc}") from None
     for i, _raw, info in parsed:
         rec.pods[info.key] = _PodRecord(info.name, info.namespace, bool(info.node_name))
         if info.node_name:
@@ -214,6 +218,8 @@ def run_case(
                 scheduler.add_pod(info, 0.0)
             except SnapshotError as exc:
                 raise ScenarioError(source, f"input.pods[{i}].{exc.where}", exc.message) from None
+            except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+                raise ScenarioError(source, f"input.pods[{i}]", f"malformed Pod: {exc}") from None
             rec.pods[info.key].status = "bound"
             rec.pods[info.key].node = info.node_name
 
@@ -231,6 +237,7 @@ def run_case(
         pdbs.append(pdb)
     scheduler.set_pdbs(pdbs)
 
+    index_of = {info.key: i for i, _raw, info in parsed}
     pending = [(i, raw, info) for i, raw, info in parsed if not info.node_name]
     pending.sort(key=lambda t: (_arrival(t[1]), t[0]))
     now = 0.0
@@ -241,7 +248,7 @@ def run_case(
         if scheduler.add_pod(info, now) is None:
             record.after_own_arrival = {"status": "pending"}
             continue
-        now = _settle(scheduler, now, rec) + settle_seconds
+        now = _settle(scheduler, now, rec, source, index_of) + settle_seconds
         record.after_own_arrival = {"status": record.status}
         if record.status == "bound":
             record.after_own_arrival["node"] = record.node
@@ -286,9 +293,19 @@ def _arrival(raw: Mapping[str, Any]) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.inf
 
 
-def _settle(scheduler: Scheduler, now: float, rec: _Recorder) -> float:
+def _settle(scheduler: Scheduler, now: float, rec: _Recorder, source: str, index_of: dict[str, int]) -> float:
+    """Run until activeQ and backoffQ are empty.
+
+    A pod the framework cannot even evaluate (an Error status, e.g. a malformed topology spread
+    constraint the API server would have refused) would be retried forever: it is bad input.
+    """
     while True:
-        result = scheduler.schedule_one(now)
+        try:
+            result = scheduler.schedule_one(now)
+        except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+            raise ScenarioError(source, "input.pods", f"a pod could not be evaluated: {exc}") from None
+        if result is not None and result.status == ERROR:
+            raise ScenarioError(source, f"input.pods[{index_of[result.key]}]", result.message)
         if result is not None:
             rec.record(result)
             continue
