@@ -62,3 +62,26 @@ def test_same_seed_same_bytes(tmp_path):
     first, second = run_scenario(scenario), run_scenario(scenario)
     assert dumps(first, engine_stats=False) == dumps(second, engine_stats=False)
     assert any(r.kind == "ScaleDown" for r in first.records)
+
+
+def test_identical_records_across_processes_with_different_hash_seeds(tmp_path):
+    """Sets and dicts inside the autoscaler must not leak their order into the record."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    path = write_case(tmp_path, max_size=4, expander="random")
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"out-{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", "from pytest_simkube.cli.main import main; main()", "run",
+                        str(path), "--out", str(out), "--no-progress", "--format", "json"],
+                       env=env, capture_output=True, cwd=REPO_ROOT, check=True)
+        lines = (out / "burst.runrecord.jsonl").read_text().splitlines()
+        assert lines[-1].startswith('{"record":"EngineStats"')
+        outputs.append(lines[:-1])
+    assert outputs[0] == outputs[1]
+    assert any('"record":"ScaleDown"' in line for line in outputs[0])
