@@ -78,7 +78,8 @@ class ScheduleResult:
     nominated_node: str | None = None
     #: Pods DefaultPreemption evicted for this pod; the scheduler already forgot them.
     victims: list[PodInfo] = field(default_factory=list)
-    #: Nodes with the highest total score (the random tie set), in node order.
+    #: Nodes with the highest total score (the random tie set), in node order; filled when the
+    #: Scheduler records scores.
     top_nodes: list[str] = field(default_factory=list)
     #: Weighted total score per node name when more than one node was feasible.
     scores: dict[str, int] = field(default_factory=dict)
@@ -203,7 +204,8 @@ class Scheduler:
         record_scores: bool = False,
     ) -> None:
         self.config = config or default_scheduler_config()
-        #: Fill ``ScheduleResult.scores`` (total per feasible node); costs a dict per cycle.
+        #: Fill ``ScheduleResult.scores`` (total per feasible node) and ``top_nodes`` (the tie set);
+        #: on large clusters this bookkeeping costs more than the decision itself.
         self.record_scores = record_scores
         self.snapshot = Snapshot()
         self.seed = seed
@@ -457,7 +459,11 @@ class Scheduler:
             outcome = cycle.schedule(pod, run_post_filter=True)
         finally:
             cycle.current_pod = None
-        names = self.snapshot.node_names(outcome.max_slots.tolist()) if len(outcome.max_slots) else []
+        names = (
+            self.snapshot.node_names(outcome.max_slots.tolist())
+            if self.record_scores and len(outcome.max_slots)
+            else []
+        )
         scores: dict[str, int] = {}
         if self.record_scores and len(outcome.totals) and len(outcome.feasible) > 1:
             feasible_names = self.snapshot.node_names(outcome.feasible.tolist())
