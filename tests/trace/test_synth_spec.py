@@ -52,7 +52,7 @@ def spec_error(text: str) -> TraceError:
         (BASE.replace("web-{i}", "Web_{i}"), 3, "workloads[0].name", "lower case alphanumeric"),
         (BASE + "    labels: {team: '{name}-owned-by-a-team-with-a-very-long-name-that-goes-well-past-63'}\n",
          7,
-         "workloads[0].labels", "values are at most 63 characters"),
+         "workloads[0].labels", "at most 63 characters"),
         (BASE + "    pod: {priorityClassName: gold}\n", 7, "workloads[0].pod.priorityClassName",
          "'gold' is not defined"),
         ("namespaces: [web]\n" + BASE + "    namespace: batch\n", 8, "workloads[0].namespace",

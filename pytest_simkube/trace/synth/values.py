@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_simkube.kube.duration import parse_duration
+from pytest_simkube.kube.labels import LabelSelectorError, validate_label_key, validate_label_value
 
 PLACEHOLDERS = ("i", "name", "namespace")
 """Names a pattern may use: the workload's index in its group, its name, its namespace."""
@@ -20,8 +21,6 @@ PLACEHOLDERS = ("i", "name", "namespace")
 # DNS-1123 subdomain (object names) and label (namespaces); apimachinery validation.go.
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
 
 def seconds(value: Any) -> float:
@@ -156,12 +155,8 @@ def check_namespace(name: Any) -> str:
 def check_labels(labels: Mapping[str, str]) -> None:
     """apimachinery ``ValidateLabels``: qualified-name keys, values of at most 63 characters."""
     for key, value in labels.items():
-        prefix, _, name = key.rpartition("/")
-        if prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
-            raise ValueError(f"label key {key!r}: prefix must be a DNS-1123 subdomain")
-        if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
-            raise ValueError(f"label key {key!r} must be a qualified name (alphanumeric, '-', '_' or '.', "
-                             f"at most 63 characters, starting and ending alphanumeric)")
-        if len(value) > 63 or not _LABEL_VALUE.match(value):
-            raise ValueError(f"label {key}={value!r}: values are at most 63 characters, alphanumeric, "
-                             f"'-', '_' or '.', starting and ending alphanumeric")
+        try:
+            validate_label_key(key)
+            validate_label_value(value)
+        except LabelSelectorError as exc:
+            raise ValueError(f"label {key}={value!r}: {exc.problem}") from None
