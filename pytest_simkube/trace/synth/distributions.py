@@ -53,17 +53,6 @@ class RunTime:
         upper = np.inf if self.maximum is None else self.maximum
         return np.rint(np.clip(draws, self.minimum, upper)).astype(np.int64)
 
-    @property
-    def mean(self) -> float:
-        """Mean before clamping; used to describe a spec, not to generate."""
-        if self.kind == "fixed":
-            return self.params[0]
-        if self.kind == "uniform":
-            return (self.params[0] + self.params[1]) / 2
-        if self.kind == "lognormal":
-            return self.params[0] * math.exp(self.params[1] ** 2 / 2)
-        return self.params[0]
-
 
 @dataclass(frozen=True, slots=True)
 class FixedArrivals:
@@ -134,7 +123,3 @@ class IntChoice:
         if len(self.values) == 1:
             return np.full(size, self.values[0], dtype=np.int64)
         return np.asarray(self.values, dtype=np.int64)[rng.integers(0, len(self.values), size)]
-
-    @property
-    def mean(self) -> float:
-        return sum(self.values) / len(self.values)

@@ -118,9 +118,6 @@ class TraceRecorder:
 
     # -- recording ---------------------------------------------------------------------------
 
-    def in_window(self, ts: int) -> bool:
-        return ts < self.end_ts
-
     def apply(self, ts: int, gvk: str, key: str, obj: dict[str, Any]) -> None:
         """Record ``obj`` applied at ``ts`` (dropped when outside the window).
 

@@ -81,10 +81,6 @@ class SpecNode:
     def is_sequence(self) -> bool:
         return isinstance(self.node, yaml.SequenceNode)
 
-    @property
-    def is_null(self) -> bool:
-        return isinstance(self.node, yaml.ScalarNode) and self.node.tag == "tag:yaml.org,2002:null"
-
     def mapping(self, allowed: Iterable[str] | None = None,
                 required: Iterable[str] = ()) -> dict[str, SpecNode]:
         """The entries of a mapping, refusing duplicate, unknown and missing keys.
