@@ -88,7 +88,9 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     for cls in ALL_CONTROLLERS:
         ctx.controllers[cls.kind] = cls(ctx)
     ctx.controllers[""] = driver
-    if groups:
+    if any(int(g.max_size) > int(g.min_size) for g in groups):
+        # A group pinned at min == max can neither grow nor shrink: the autoscaler would
+        # only spend its scans simulating removals it may not make.
         attach_autoscaler(ctx, scenario)
     driver.schedule()
     return ctx, driver
