@@ -93,7 +93,7 @@ class Simulation:
 
     # -- the loop ---------------------------------------------------------------------
     def run_until_quiet(self, window_end: float, *, quiet_seconds: float = 900.0,
-                        drain_limit: float = 6 * 3600.0,
+                        drain_limit: float = 3600.0,
                         progress: Callable[[Simulation], None] | None = None,
                         progress_every: int = 20000,
                         waiting: Callable[[], bool] | None = None) -> float:
