@@ -2,13 +2,13 @@
 
 Cases:
 * ``day``  - ``scenarios/specs/production-day.yaml`` synthesised (24 h, about 50,000 pods,
-  500 workloads) on a node group of 8 CPU / 32 GiB nodes that may grow to 1,000 nodes
-  (autoscaled when the autoscaler model is available, else a fixed 1,000 nodes);
+  500 workloads) on general, batch and GPU pools of 8 CPU / 32 GiB nodes that the autoscaler
+  may grow to 1,000 nodes (``--fixed``: 1,000 nodes from the start, no autoscaler);
 * ``big``  - 10,000 nodes and 100,000 pods (1,000 Deployments x 100 replicas, created at
   once, 10 minutes of virtual time): the scheduling hot path at scale.
 
 Run ``python benchmarks/bench_engine.py [--case day|big|all] [--hours H] [--scheduler
-framework|simple]``; ``--hours`` cuts the day for a quick look. The ratio column is
+framework|simple] [--fixed]``; ``--hours`` cuts the day for a quick look. The ratio column is
 virtual time over wall time (the engine's speed-up over real time).
 """
 
@@ -51,13 +51,14 @@ def _day_groups(autoscaled: bool) -> list[NodeGroupSpec]:
             for name, low, high, template, price in specs]
 
 
-def day_case(hours: float) -> tuple[Scenario, Trace]:
+def day_case(hours: float, fixed: bool = False) -> tuple[Scenario, Trace]:
+    """``fixed`` pins every pool at its maximum (no autoscaler): the engine and scheduler alone."""
     from pytest_simkube.trace.synth import synthesize_file
 
     trace = synthesize_file(ROOT / "scenarios" / "specs" / "production-day.yaml").trace
     try:
         from pytest_simkube.engine.autoscaler import attach  # noqa: F401
-        autoscaled = True
+        autoscaled = not fixed
     except ImportError:
         autoscaled = False
     return _scenario("day", _day_groups(autoscaled), hours * 3600.0), trace
@@ -100,10 +101,12 @@ def main() -> None:
     parser.add_argument("--case", choices=["day", "big", "all"], default="day")
     parser.add_argument("--hours", type=float, default=24.0, help="cut the day case to this many hours")
     parser.add_argument("--scheduler", choices=["framework", "simple"], default="framework")
+    parser.add_argument("--fixed", action="store_true", help="day case: 1,000 nodes at once, no autoscaler")
     args = parser.parse_args()
     rows = []
     if args.case in ("day", "all"):
-        rows.append(measure(f"day {args.hours:g}h", *day_case(args.hours), args.scheduler))
+        label = f"day {args.hours:g}h" + (" fixed" if args.fixed else "")
+        rows.append(measure(label, *day_case(args.hours, args.fixed), args.scheduler))
     if args.case in ("big", "all"):
         rows.append(measure("10k nodes/100k pods", *big_case(), args.scheduler))
     columns = ["case", "scheduler", "pods", "bound", "nodes_peak", "virtual_s", "wall_s", "ratio",
