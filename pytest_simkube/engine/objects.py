@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_simkube.kube.quantity import QuantityError, quantity_milli_value, quantity_value
+from pytest_simkube.kube.pods import Taint, Toleration
+from pytest_simkube.kube.quantity import quantity_milli_value, quantity_value
+from pytest_simkube.kube.requests import CPU, MEMORY, pod_resources
 
 KubeObject = dict[str, Any]
 
@@ -43,36 +45,11 @@ def pod_requests(spec: KubeObject) -> tuple[int, int]:
 
 
 def _pod_requests(spec: KubeObject) -> tuple[int, int]:
-    """(CPU millicores, memory bytes) the scheduler accounts for a pod.
-
-    Upstream ``resource.PodRequests`` (k8s.io/component-helpers/resource/helpers.go): the sum
-    over containers, raised to the largest init container, plus ``overhead``.
-    """
-
-    def one(container: KubeObject) -> tuple[int, int]:
-        req = ((container.get("resources") or {}).get("requests") or {})
-        return quantity_milli_value(req.get("cpu", 0)), quantity_value(req.get("memory", 0))
-
-    cpu = mem = 0
-    for c in spec.get("containers") or ():
-        a, b = one(c)
-        cpu += a
-        mem += b
-    for c in spec.get("initContainers") or ():
-        a, b = one(c)
-        cpu, mem = max(cpu, a), max(mem, b)
-    overhead = spec.get("overhead") or {}
-    cpu += quantity_milli_value(overhead.get("cpu", 0))
-    mem += quantity_value(overhead.get("memory", 0))
-    return cpu, mem
-
-
-def safe_pod_requests(spec: KubeObject) -> tuple[int, int] | str:
-    """Like :func:`pod_requests` but returns the problem as text instead of raising."""
-    try:
-        return pod_requests(spec)
-    except (QuantityError, AttributeError, TypeError) as exc:
-        return str(exc)
+    """(CPU millicores, memory bytes) the scheduler accounts for a pod: upstream
+    ``resource.PodRequests`` (containers, sidecar and init containers, overhead), computed by
+    :func:`pytest_simkube.kube.requests.pod_resources`. Raises ``RequestsError``."""
+    requests = pod_resources(spec).requests
+    return requests.get(CPU, 0), requests.get(MEMORY, 0)
 
 
 @dataclass(eq=False, slots=True)
@@ -157,18 +134,14 @@ def node_allocatable(node: KubeObject) -> tuple[int, int, int]:
 
 
 def tolerates(tolerations: list[KubeObject], taint: KubeObject) -> bool:
-    """Upstream ``Toleration.ToleratesTaint`` (k8s.io/api/core/v1/toleration.go)."""
-    for tol in tolerations:
-        effect = tol.get("effect", "")
-        if effect and effect != taint.get("effect"):
-            continue
-        key = tol.get("key", "")
-        if key and key != taint.get("key"):
-            continue
-        op = tol.get("operator") or "Equal"
-        if op == "Exists" or (op == "Equal" and tol.get("value", "") == taint.get("value", "")):
-            return True
-    return False
+    """Whether any toleration tolerates ``taint`` (``Toleration.ToleratesTaint``, via
+    :class:`pytest_simkube.kube.pods.Toleration`)."""
+    target = Taint(taint.get("key", ""), taint.get("value", ""), taint.get("effect", ""))
+    return any(
+        Toleration(t.get("key", ""), t.get("operator") or "Equal", t.get("value", ""), t.get("effect", ""))
+        .tolerates(target)
+        for t in tolerations
+    )
 
 
 def untolerated_taint(tolerations: list[KubeObject], taints: list[KubeObject],

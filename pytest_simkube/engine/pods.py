@@ -9,6 +9,7 @@ from __future__ import annotations
 from pytest_simkube.engine.context import EngineContext
 from pytest_simkube.engine.objects import KubeObject, Pod, pod_requests
 from pytest_simkube.engine.priority import resolve_priority
+from pytest_simkube.errors import TraceError
 from pytest_simkube.runrecord import PodCreated, PodDeleted, PodFinished
 
 # k8s.io/apimachinery/pkg/util/rand: the alphabet of generated name suffixes (no vowels).
@@ -54,7 +55,12 @@ class PodManager:
         if class_name:
             spec["priorityClassName"] = class_name
         spec.setdefault("schedulerName", "default-scheduler")
-        cpu, memory = pod_requests(spec)
+        try:
+            cpu, memory = pod_requests(spec)
+        except ValueError as exc:  # RequestsError / QuantityError: a bad template in the trace
+            where = f"{owner_kind or 'Pod'} {meta.get('namespace', 'default')}/{owner_name or meta['name']}"
+            raise TraceError(ctx.sim.run.header.trace or None, f"{where}: pod template resources",
+                             str(exc)) from None
         pod = Pod(key=key, manifest=manifest, created_at=ctx.sim.now, owner_kind=owner_kind,
                   owner_name=owner_name, cpu=cpu, memory=memory, priority=priority, revision=revision,
                   ordinal=ordinal)

@@ -61,3 +61,26 @@ def test_finished_pods_replaced_after_the_window_do_not_keep_the_run_going():
     ctx, driver = engine(trace, [node("n1")])
     run = finish(ctx, driver)
     assert run.header.duration < 130
+
+
+def test_bad_requests_in_a_traced_template_are_a_trace_error_naming_the_owner():
+    import pytest
+
+    from pytest_simkube.errors import TraceError
+
+    bad = deployment("web", 1, cpu="lots")
+    ctx, driver = engine(make_trace([(0, [bad], [])], end=10), [node("n1")])
+    with pytest.raises(TraceError) as info:
+        finish(ctx, driver)
+    assert "ReplicaSet default/web-" in info.value.where
+    assert "lots" in info.value.message
+
+
+def test_sidecar_init_containers_add_to_requests():
+    sidecar = {**container("500m", "64Mi", name="proxy"), "restartPolicy": "Always"}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+           "spec": {"containers": [container("1", "128Mi")], "initContainers": [sidecar]}}
+    ctx, driver = engine(make_trace([(0, [pod], [])], end=10), [node("n1")])
+    run = finish(ctx, driver)
+    created = records(run, "PodCreated")[0]
+    assert (created.cpu, created.memory) == (1500, 192 * 2**20)
