@@ -56,13 +56,6 @@ def controller_ref(obj: KubeObject, kind: str) -> KubeObject:
             "controller": True, "blockOwnerDeletion": True}
 
 
-def owned_by(obj: KubeObject, kind: str, name: str) -> bool:
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or ():
-        if ref.get("controller") and ref.get("kind") == kind and ref.get("name") == name:
-            return True
-    return False
-
-
 def pod_manifest(template: KubeObject, namespace: str, name: str, owner: KubeObject, owner_kind: str,
                  extra_labels: dict[str, str] | None = None) -> KubeObject:
     """A v1.Pod from a pod template (metadata + spec), owned by ``owner``.
