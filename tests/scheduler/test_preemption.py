@@ -296,3 +296,47 @@ def test_malformed_pdbs_name_the_field(pdb: dict[str, Any], where: str) -> None:
     with pytest.raises(ScenarioError) as err:
         parse_pdb(pdb, "pdbs.yaml", "items[0]")
     assert err.value.where == where
+
+
+def web_port(cpu: str = "100m") -> list[dict[str, Any]]:
+    """One container asking for host port 8080."""
+    return [{"name": "c", "image": "img", "ports": [{"containerPort": 80, "hostPort": 8080}],
+             "resources": {"requests": {"cpu": cpu, "memory": "1Gi"}}}]
+
+
+def test_host_ports_are_a_set_so_removing_one_holder_frees_the_port() -> None:
+    """Upstream HostPortInfo is a set: removing one of two pods declaring a port deletes it."""
+    sched = cluster(
+        node("n1"),
+        pods=(
+            pod("keeper", priority=200, node_name="n1", containers=web_port()),
+            pod("low", priority=0, node_name="n1", containers=web_port()),
+        ),
+    )
+    snap = sched.snapshot
+    slot = snap.slot_of("n1")
+    assert slot is not None and len(snap.node(slot).used_ports) == 1 and snap.port_count[slot] == 1
+    # The dry run removes "low": the port is gone although "keeper" still declares it, so the
+    # preemptor fits and "low" (which conflicts when reprieved) is the victim.
+    sched.add_pod(pod("web", priority=100, containers=web_port()))
+    result = sched.schedule_one(0.0)
+    assert result is not None and [v.name for v in result.victims] == ["low"]
+    assert result.nominated_node == "n1"
+    assert "default/low" not in snap.pods and not snap.node(slot).used_ports and snap.port_count[slot] == 0
+
+
+def test_dry_run_puts_back_the_used_ports_it_found() -> None:
+    sched = cluster(
+        node("n1", cpu="1"),
+        pods=(
+            pod("keeper", priority=200, node_name="n1", containers=web_port()),
+            pod("low", priority=0, node_name="n1", containers=web_port()),
+        ),
+    )
+    slot = sched.snapshot.slot_of("n1")
+    assert slot is not None
+    before = set(sched.snapshot.node(slot).used_ports)
+    sched.add_pod(pod("huge", priority=100, containers=web_port("2")))
+    result = sched.schedule_one(0.0)
+    assert result is not None and result.victims == []
+    assert sched.snapshot.node(slot).used_ports == before and sched.snapshot.port_count[slot] == 1

@@ -30,13 +30,8 @@ from tests.conftest import SCHEDULER_VECTORS, require_reference
 RUN_DIR = SCHEDULER_VECTORS / "run"
 FIELDS = ("status", "node", "message", "victims", "tieSets", "attempts")
 
-KNOWN_DEVIATIONS: dict[tuple[str, str], str] = {
-    ("run-0004", "message"): (
-        "upstream NodeInfo.UsedPorts is a set: removing one pod's hostPort in the preemption dry run "
-        "frees the port even while an equal-priority pod still holds it, so upstream reports "
-        "PodTopologySpread where the snapshot's port counter still reports NodePorts (one pod, one reason)"
-    ),
-}
+KNOWN_DEVIATIONS: dict[tuple[str, str], str] = {}
+"""(vector, field) pairs allowed to disagree, with the reason; empty since host ports are a set."""
 
 
 def _vector_ids() -> list[str]:

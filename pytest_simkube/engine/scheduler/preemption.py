@@ -39,7 +39,7 @@ from pytest_simkube.kube.labels import Selector, compile_label_selector
 if TYPE_CHECKING:
     from pytest_simkube.engine.scheduler.framework import Framework
     from pytest_simkube.engine.scheduler.snapshot import Snapshot
-    from pytest_simkube.kube.pods import PodInfo
+    from pytest_simkube.kube.pods import HostPort, PodInfo
 
 NO_VICTIMS_MESSAGE = "No preemption victims found for incoming pod"
 NOT_HELPFUL_MESSAGE = "Preemption is not helpful for scheduling"
@@ -332,6 +332,7 @@ class DefaultPreemption(PostFilterPlugin):
         fwk = self.framework
         node = snapshot.node(slot)
         original = list(node.pods.values())
+        original_ports = snapshot.used_ports_of(slot)
         potential = [p for p in original if p.priority < pod.priority]
         if not potential:
             return [], 0, Status.unresolvable(NO_VICTIMS_MESSAGE)
@@ -372,7 +373,7 @@ class DefaultPreemption(PostFilterPlugin):
         except _DryRunError as exc:
             return [], 0, exc.status
         finally:
-            _restore_node(snapshot, node.name, original)
+            _restore_node(snapshot, node.name, original, original_ports)
 
     def dry_run_preemption(
         self,
@@ -472,20 +473,27 @@ class _DryRunError(Exception):
         self.status = status
 
 
-def _restore_node(snapshot: Snapshot, node_name: str, original: Sequence[PodInfo]) -> None:
-    """Put back exactly the pods a dry run found on the node, in their original order."""
+def _restore_node(
+    snapshot: Snapshot, node_name: str, original: Sequence[PodInfo], ports: frozenset[HostPort]
+) -> None:
+    """Put back exactly the pods and used host ports a dry run found on the node.
+
+    Upstream's dry run works on a clone of the NodeInfo; the set of used ports is restored
+    verbatim because removing and re-adding pods does not give back the same set (a port two
+    pods shared may already have been dropped by an earlier removal).
+    """
     slot = snapshot.slot_of(node_name)
     if slot is None:
         return
     node = snapshot.node(slot)
     current = list(node.pods.keys())
     wanted = [p.key for p in original]
-    if current == wanted:
-        return
-    for key in current:
-        snapshot.remove_pod(key)
-    for pod in original:
-        snapshot.add_pod(pod, node_name)
+    if current != wanted:
+        for key in current:
+            snapshot.remove_pod(key)
+        for pod in original:
+            snapshot.add_pod(pod, node_name)
+    snapshot.restore_used_ports(slot, ports)
 
 
 def fit_error_message(num_all_nodes: int, statuses: Mapping[str, Status]) -> str:
@@ -523,6 +531,7 @@ def run_filter_with_nominated_pods(
     if not nominated:
         return fwk.run_filter_plugins_on_node(state, pod, snapshot, slot)
     first_state = state.clone()
+    saved_ports = snapshot.used_ports_of(slot)
     added: list[PodInfo] = []
     try:
         for other in nominated:
@@ -535,6 +544,7 @@ def run_filter_with_nominated_pods(
     finally:
         for other in added:
             snapshot.remove_pod(other.key)
+        snapshot.restore_used_ports(slot, saved_ports)
     if not status.is_success():
         return status
     return fwk.run_filter_plugins_on_node(state, pod, snapshot, slot)

@@ -26,6 +26,12 @@ Layout
 * ``node(slot)`` is the :class:`NodeInfo` with the Python-side data: name, labels, taints,
   pods (insertion ordered), used host ports, image sizes.
 
+Host ports are a *set* per node, as upstream's ``HostPortInfo`` (framework/types.go,
+``NodeInfo.updateUsedPorts``): removing a pod deletes its (ip, protocol, port) entries even
+while another pod on the node declares the same port.  Temporary changes (the preemption dry
+run, nominated pods) therefore save the set with ``used_ports_of`` and put it back with
+``restore_used_ports``, as upstream runs them on a cloned ``NodeInfo``.
+
 Listeners (``subscribe``) are told about every change so plugins can maintain their own
 counters (e.g. matching pods per topology domain) without rescanning.
 """
@@ -75,7 +81,7 @@ class NodeInfo:
     allocatable: dict[str, int]
     images: dict[str, int]
     pods: dict[str, PodInfo] = field(default_factory=dict)
-    used_ports: Counter[HostPort] = field(default_factory=Counter)
+    used_ports: set[HostPort] = field(default_factory=set)
 
 
 class SnapshotListener(Protocol):
@@ -212,6 +218,16 @@ class Snapshot:
     def free_resources(self, slots: np.ndarray) -> np.ndarray:
         """``allocatable - requested`` for the given slots (rows aligned with ``slots``)."""
         return (self._alloc[:, slots] - self._req[:, slots]).T
+
+    def used_ports_of(self, slot: int) -> frozenset[HostPort]:
+        """The node's used host ports, to be put back after a temporary change."""
+        return frozenset(self.node(slot).used_ports)
+
+    def restore_used_ports(self, slot: int, ports: Iterable[HostPort]) -> None:
+        """Put back a set saved by ``used_ports_of`` (upstream changes a cloned NodeInfo instead)."""
+        node = self.node(slot)
+        node.used_ports = set(ports)
+        self.port_count[slot] = len(node.used_ports)
 
     def subscribe(self, listener: SnapshotListener) -> None:
         self._listeners.append(listener)
@@ -403,9 +419,9 @@ class Snapshot:
         self.pod_count[slot] += 1
         node = self.node(slot)
         node.pods[info.key] = info
-        for port in info.host_ports:
-            node.used_ports[port] += 1
-        self.port_count[slot] += len(info.host_ports)
+        # Upstream HostPortInfo.Add: a set insert (framework/types.go).
+        node.used_ports.update(info.host_ports)
+        self.port_count[slot] = len(node.used_ports)
         self.pods[info.key] = info
         self.generation += 1
         for listener in self._listeners:
@@ -424,11 +440,9 @@ class Snapshot:
         self.pod_count[slot] -= 1
         node = self.node(slot)
         del node.pods[key]
-        for port in info.host_ports:
-            node.used_ports[port] -= 1
-            if node.used_ports[port] <= 0:
-                del node.used_ports[port]
-        self.port_count[slot] -= len(info.host_ports)
+        # Upstream HostPortInfo.Remove deletes the entry even when another pod still uses it.
+        node.used_ports.difference_update(info.host_ports)
+        self.port_count[slot] = len(node.used_ports)
         self.generation += 1
         for listener in self._listeners:
             listener.on_pod_removed(self, info, slot)
