@@ -98,7 +98,8 @@ EVENTS_UNSORTED = _rule(
     "Event timestamps must not decrease; the driver replays events in list order.")
 OBJECT_IDENTITY_MISSING = _rule(
     "E0103", "object_identity_missing",
-    "An object lacks apiVersion, kind, metadata.name or metadata.namespace; the driver needs all four.")
+    "An object lacks apiVersion, kind, metadata.name or (unless its kind is cluster-scoped) "
+    "metadata.namespace; the driver needs them all.")
 KIND_NOT_TRACKED = _rule(
     "E0104", "kind_not_tracked",
     "An applied object's kind is not in config.trackedObjects.")
@@ -183,6 +184,16 @@ def validate_trace(trace: Trace, source: str | None = None) -> list[Finding]:
     checker.run()
     return checker.findings
 
+
+CLUSTER_SCOPED_KINDS = frozenset({
+    "Namespace", "Node", "PersistentVolume", "PriorityClass", "RuntimeClass", "StorageClass", "CSIDriver",
+    "CSINode", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "IngressClass",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService",
+    "PodSecurityPolicy", "VolumeAttachment", "CertificateSigningRequest", "ComponentStatus",
+    "FlowSchema", "PriorityLevelConfiguration",
+})
+"""Built-in kinds without a namespace. SimKube keys them by bare name in the index (its
+``namespaced_name`` has no ``ns/`` part), so they have no ``metadata.namespace`` to demand."""
 
 ObjectId = tuple[str, str]
 """(GVK string, ``"ns/name"``): how the index and the validator identify an object."""
@@ -308,7 +319,8 @@ class _Checker:
         if not isinstance(meta, Mapping):
             missing.append("metadata")
         else:
-            missing += [f"metadata.{k}" for k in ("name", "namespace")
+            needed = ("name",) if obj.get("kind") in CLUSTER_SCOPED_KINDS else ("name", "namespace")
+            missing += [f"metadata.{k}" for k in needed
                         if not isinstance(meta.get(k), str) or not meta.get(k)]
         if missing:
             self.report(OBJECT_IDENTITY_MISSING, where, f"object has no {', '.join(missing)}")
@@ -342,7 +354,7 @@ class _Checker:
 
     def check_dependencies(self, obj: KubeObject, refs: list[PodTemplateRef], oid: ObjectId,
                            where: str) -> None:
-        namespace = obj["metadata"]["namespace"]
+        namespace = obj["metadata"].get("namespace", "")
         for ref in refs:
             spec = ref.pod_spec
             if spec is None:

@@ -415,3 +415,36 @@ def test_pod_template_paths_that_find_nothing() -> None:
         ("W0105", "events[0].applied_objs[2]"),
     ]
     assert "'/spec/template'" in findings[0].message and "'/spec/main'" in findings[1].message
+
+
+# ------------------------------------------------------------------------------ cluster-scoped objects
+
+
+def priority_class(name: str = "high") -> dict[str, Any]:
+    return {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+            "metadata": {"annotations": {}, "name": name}, "value": 1000}
+
+
+def test_cluster_scoped_objects_are_matched_by_bare_name() -> None:
+    # SimKube indexes cluster-scoped objects under their name alone; that is not "never applied".
+    tracked = {DEPLOYMENT: TrackedObjectConfig(),
+               "scheduling.k8s.io/v1.PriorityClass": TrackedObjectConfig(())}
+    trace = make_trace((10, [priority_class(), deployment()], []), tracked=tracked)
+    assert trace.index["scheduling.k8s.io/v1.PriorityClass"] == {"high": spec_hash(None)}
+    assert codes(trace, "W01") == [] and codes(trace, "E0103") == []
+
+
+def test_cluster_scoped_index_entry_without_an_event_is_still_never_applied() -> None:
+    tracked = {"scheduling.k8s.io/v1.PriorityClass": TrackedObjectConfig(())}
+    trace = make_trace((10, [priority_class("high")], []), tracked=tracked,
+                       index={"scheduling.k8s.io/v1.PriorityClass": {"high": spec_hash(None),
+                                                                     "low": spec_hash(None)}})
+    assert [(f.code, f.where) for f in validate_trace(trace) if f.code.startswith("W01")] == [
+        ("W0103", "index['scheduling.k8s.io/v1.PriorityClass']['low']")]
+
+
+def test_a_namespaced_kind_without_namespace_is_still_an_identity_error() -> None:
+    no_ns = deployment()
+    del no_ns["metadata"]["namespace"]
+    findings = validate_trace(make_trace((10, [no_ns], [])))
+    assert (findings[0].code, findings[0].message) == ("E0103", "object has no metadata.namespace")
