@@ -61,6 +61,13 @@ class ClusterAPI:
         out.sort(key=lambda item: (item[0].created_at, item[0].key))
         return out
 
+    def on_unschedulable(self, callback: Callable[[Pod, Decision], Any]) -> None:
+        """Call ``callback(pod, decision)`` whenever a pod turns unschedulable (first failed
+        cycle since it was last schedulable), right after that instant's scheduling cycles:
+        the hook for cluster-autoscaler's frequent-loops trigger (core/utils ``LoopTrigger``),
+        which starts a loop early when new unschedulable pods appear."""
+        self._ctx.scheduler.on_unschedulable(callback)
+
     def pods_on_node(self, node: str) -> list[Pod]:
         n = self._ctx.store.nodes.get(node)
         if n is None:
@@ -96,6 +103,20 @@ class ClusterAPI:
         """Evict the node's pods (recorded as ``evicted``; controllers re-create them) and
         remove the node; returns the evicted pod keys."""
         return self._ctx.nodes.drain_and_remove_node(node, reason)
+
+    def taint_node(self, node: str, taint: KubeObject) -> Node:
+        """Add a taint (``{"key", "value", "effect"}``; one with the same key and effect is
+        replaced), e.g. CA's ``ToBeDeletedByClusterAutoscaler:NoSchedule`` before a drain.
+        The scheduler sees it from its next cycle. Raises KeyError for an unknown node."""
+        return self._ctx.nodes.taint_node(node, taint)
+
+    def untaint_node(self, node: str, key: str, effect: str | None = None) -> Node:
+        """Remove the node's taints with ``key`` (and ``effect`` when given)."""
+        return self._ctx.nodes.untaint_node(node, key, effect)
+
+    def cordon_node(self, node: str, cordoned: bool = True) -> Node:
+        """Set (or with ``cordoned=False`` clear) ``spec.unschedulable``."""
+        return self._ctx.nodes.cordon_node(node, cordoned)
 
     # -- disruption budgets -------------------------------------------------------
     def pdbs_for(self, pod: Pod) -> list[KubeObject]:

@@ -27,6 +27,9 @@ class FrameworkScheduler:
     def add_node(self, node: KubeObject, now: float = 0.0) -> None:
         self.inner.add_node(node, now)
 
+    def update_node(self, node: KubeObject, now: float = 0.0) -> None:
+        self.inner.update_node(node, now)
+
     def remove_node(self, name: str, now: float = 0.0) -> None:
         self.inner.remove_node(name, now)
 

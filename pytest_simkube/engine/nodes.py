@@ -17,7 +17,7 @@ from pytest_simkube.engine.objects import KubeObject, Node, json_copy, node_allo
 from pytest_simkube.runrecord import NodeAdded, NodeReady, NodeRemoved
 
 NodeWatcher = Callable[[str, Node], None]
-"""``watcher(verb, node)`` with verb ``ready`` or ``removed``."""
+"""``watcher(verb, node)`` with verb ``ready``, ``updated`` (taints, cordon) or ``removed``."""
 
 
 @dataclass
@@ -106,8 +106,11 @@ class NodeManager:
         node = ctx.store.nodes.get(name)
         if node is None:
             return []
+        if node.ready and not node.removing:
+            # Only a Ready node was ever offered to the scheduler; one still booting is
+            # simply cancelled (its pending ``_ready`` sees ``removing`` and does nothing).
+            ctx.scheduler.port.remove_node(name, ctx.sim.now)
         node.removing = True
-        ctx.scheduler.port.remove_node(name, ctx.sim.now)
         evicted = sorted(node.pods)
         for key in evicted:
             pod = ctx.store.pods.get(key)
@@ -122,6 +125,56 @@ class NodeManager:
         for watcher in self._watchers:
             watcher("removed", node)
         return evicted
+
+    def update_node(self, name: str, change: Callable[[KubeObject], None]) -> Node:
+        """Apply ``change`` to a copy of the node's manifest and publish it: the scheduler
+        sees the new taints / ``spec.unschedulable`` (its ``updateNodeInCache``) and node
+        watchers get ``updated``. A node still booting is updated in place and offered to the
+        scheduler as changed when it becomes Ready. Raises KeyError for an unknown node."""
+        node = self.ctx.store.nodes[name]
+        manifest = json_copy(node.manifest)
+        manifest.setdefault("spec", {})
+        change(manifest)
+        node.manifest = manifest
+        if node.ready and not node.removing:
+            self.ctx.scheduler.port.update_node(manifest, self.ctx.sim.now)
+            self.ctx.scheduler.kick()
+            for watcher in self._watchers:
+                watcher("updated", node)
+        return node
+
+    def taint_node(self, name: str, taint: KubeObject) -> Node:
+        """Add (or replace, by key and effect) a taint, as ``kubectl taint`` does."""
+
+        def add(manifest: KubeObject) -> None:
+            taints = [t for t in manifest["spec"].get("taints") or []
+                      if (t.get("key"), t.get("effect")) != (taint.get("key"), taint.get("effect"))]
+            manifest["spec"]["taints"] = [*taints, dict(taint)]
+
+        return self.update_node(name, add)
+
+    def untaint_node(self, name: str, key: str, effect: str | None = None) -> Node:
+        """Remove the taints with ``key`` (and ``effect`` when given)."""
+
+        def remove(manifest: KubeObject) -> None:
+            manifest["spec"]["taints"] = [
+                t for t in manifest["spec"].get("taints") or []
+                if t.get("key") != key or (effect is not None and t.get("effect") != effect)]
+
+        return self.update_node(name, remove)
+
+    def cordon_node(self, name: str, cordoned: bool = True) -> Node:
+        """Set ``spec.unschedulable`` (``kubectl cordon`` / ``uncordon``); the scheduler's
+        NodeUnschedulable plugin then rejects pods that do not tolerate
+        ``node.kubernetes.io/unschedulable:NoSchedule``."""
+
+        def cordon(manifest: KubeObject) -> None:
+            if cordoned:
+                manifest["spec"]["unschedulable"] = True
+            else:
+                manifest["spec"].pop("unschedulable", None)
+
+        return self.update_node(name, cordon)
 
     def ready_nodes(self) -> list[Node]:
         return [n for n in self.ctx.store.nodes.values() if n.ready and not n.removing]

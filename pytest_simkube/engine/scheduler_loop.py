@@ -9,6 +9,8 @@ Wake-ups are background events: a pod that can never fit does not keep a run ali
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pytest_simkube.engine.context import EngineContext
 from pytest_simkube.engine.events import Event
 from pytest_simkube.engine.objects import Pod
@@ -25,6 +27,13 @@ class SchedulerLoop:
         self.attempts = 0
         self.unschedulable: dict[str, Decision] = {}
         """Pods whose last cycle failed, with that decision (reasons, message)."""
+        self._unschedulable_listeners: list[Callable[[Pod, Decision], None]] = []
+
+    def on_unschedulable(self, callback: Callable[[Pod, Decision], None]) -> None:
+        """Call ``callback(pod, decision)`` when a pod turns unschedulable (its first failed
+        cycle since it was last schedulable), after the batch of cycles at that instant, so
+        a listener that changes the cluster never runs in the middle of a cycle."""
+        self._unschedulable_listeners.append(callback)
 
     def enqueue(self, pod: Pod) -> None:
         self.port.add_pod(pod.manifest, self.ctx.sim.now)
@@ -39,6 +48,7 @@ class SchedulerLoop:
         ctx = self.ctx
         now = ctx.sim.now
         store = ctx.store
+        turned: list[Pod] = []
         while True:
             decision = self.port.schedule_one(now)
             if decision is None:
@@ -60,6 +70,14 @@ class SchedulerLoop:
                 self.unschedulable[pod.key] = decision
                 ctx.sim.emit(PodUnschedulable(ctx.sim.t(), pod.key, decision.attempt,
                                               dict(decision.reasons), decision.message), change=first)
+                if first and self._unschedulable_listeners:
+                    turned.append(pod)
+        for pod in turned:
+            decision = self.unschedulable.get(pod.key)
+            if decision is None or not pod.active or pod.node is not None:
+                continue
+            for listener in self._unschedulable_listeners:
+                listener(pod, decision)
         self._arm_wakeup()
 
     def _arm_wakeup(self) -> None:

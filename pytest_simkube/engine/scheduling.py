@@ -60,6 +60,9 @@ class SchedulerPort(Protocol):
 
     def add_node(self, node: KubeObject, now: float = 0.0) -> None: ...
 
+    def update_node(self, node: KubeObject, now: float = 0.0) -> None:
+        """A Ready node's manifest changed (taints, ``spec.unschedulable``, labels)."""
+
     def remove_node(self, name: str, now: float = 0.0) -> None: ...
 
     def add_pod(self, pod: KubeObject, now: float) -> None:
@@ -124,6 +127,13 @@ class ResourceFitScheduler:
         self._alive[i] = True
         self._alloc[i] = node_allocatable(node)
         self._used[i] = 0
+        self._mask_cache.clear()
+        self._cluster_event()
+
+    def update_node(self, node: KubeObject, now: float = 0.0) -> None:
+        i = self._index[node["metadata"]["name"]]
+        self._labels[i] = (node.get("metadata") or {}).get("labels") or {}
+        self._taints[i] = (node.get("spec") or {}).get("taints") or []
         self._mask_cache.clear()
         self._cluster_event()
 

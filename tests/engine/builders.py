@@ -91,11 +91,12 @@ def group(name: str = "g", min_size: int = 1, max_size: int = 10, cpu: int = 400
 
 
 def engine(trace: Trace, nodes: list[dict] | None = None, groups: list[NodeGroupSpec] | None = None, *,
-           duration: float | None = None, seed: int = 1, options: EngineOptions | None = None
-           ) -> tuple[EngineContext, Any]:
+           duration: float | None = None, seed: int = 1, options: EngineOptions | None = None,
+           framework: bool = False) -> tuple[EngineContext, Any]:
     """A built engine (simple scheduler) that a test can run with ``finish``."""
     sc = scenario(nodes, groups, duration=duration, seed=seed)
-    return build_engine(sc, trace, seed, options or EngineOptions(), ResourceFitScheduler())
+    port = None if framework else ResourceFitScheduler()
+    return build_engine(sc, trace, seed, options or EngineOptions(), port)
 
 
 def finish(ctx: EngineContext, driver: Any) -> RunRecord:
