@@ -48,9 +48,16 @@ def test_fit_error_message_counts_and_sorts_reasons_as_strings():
     assert fit_error_message(3, {}, pre_filter_message="pod affinity terms conflict") == (
         "0/3 nodes are available: pod affinity terms conflict."
     )
-    assert fit_error_message(2, statuses, post_filter_message="preemption: not eligible").endswith(
-        "3 Insufficient memory. preemption: not eligible."
+    # FitError.Error() appends the PostFilter message as it is (preemption's ends with ".").
+    post = "preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
+    assert fit_error_message(2, statuses, post_filter_message=post).endswith(
+        "3 Insufficient memory. preemption: 0/2 nodes are available: 2 No preemption victims found "
+        "for incoming pod."
     )
+    assert fit_error_message(
+        3, {}, pre_filter_message="pod affinity terms conflict", post_filter_message=post
+    ) == f"0/3 nodes are available: pod affinity terms conflict. {post}"
+    assert fit_error_message(2, [], post_filter_message=post) == f"0/2 nodes are available: {post}"
 
 
 def _big_cluster(n):

@@ -121,6 +121,8 @@ def test_no_lower_priority_pods_and_unresolvable_nodes() -> None:
         "1 Preemption is not helpful for scheduling."
     )
     assert first.rejected_by == ("NodeAffinity", "NodeResourcesFit")
+    # The cycle's FitError text is the message: the PostFilter part is formatted there.
+    assert first.cycle is not None and first.cycle.fit_error == first.message
 
 
 def test_not_helpful_everywhere() -> None:

@@ -16,6 +16,7 @@ rotation: the form used by explanations and the reference score vectors.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,20 +44,22 @@ def num_feasible_nodes_to_find(num_all_nodes: int, percentage: int | None) -> in
     return _num_feasible_nodes_to_find(num_all_nodes, percentage or 0)
 
 
-def fit_error_message(num_all_nodes: int, node_statuses: dict[str, Status] | list[Status],
+def fit_error_message(num_all_nodes: int, node_statuses: Mapping[str, Status] | Iterable[Status],
                       pre_filter_message: str = "", post_filter_message: str = "") -> str:
-    """``FitError.Error()`` (framework/types.go), word for word.
+    """``FitError.Error()`` (pkg/scheduler/framework/types.go, v1.30), word for word.
 
-    ``0/N nodes are available:`` then the PreFilter message, or else the reasons counted over
-    nodes and sorted as strings, then the PostFilter (preemption) message; each part is
-    followed by ``.``.
+    ``0/N nodes are available:``, then `` <PreFilter message>.`` when PreFilter rejected the
+    pod, or else `` <reasons counted over nodes, sorted as strings, comma separated>.`` (left
+    out when there are none), then `` <PostFilter message>`` as it is: preemption's message
+    already ends with its own ``.``.  The same text serves the scheduling cycle and the
+    preemption's own FitError (``Evaluator.Preempt``, no PreFilter/PostFilter part there).
     """
     text = NO_NODE_AVAILABLE_MSG.format(num_all_nodes) + ":"
     if pre_filter_message:
         text += f" {pre_filter_message}."
     else:
         counts: dict[str, int] = {}
-        statuses = node_statuses.values() if isinstance(node_statuses, dict) else node_statuses
+        statuses = node_statuses.values() if isinstance(node_statuses, Mapping) else node_statuses
         for status in statuses:
             for reason in status.reasons:
                 counts[reason] = counts.get(reason, 0) + 1
@@ -64,7 +67,7 @@ def fit_error_message(num_all_nodes: int, node_statuses: dict[str, Status] | lis
         if histogram:
             text += f" {', '.join(histogram)}."
     if post_filter_message:
-        text += f" {post_filter_message}."
+        text += f" {post_filter_message}"
     return text
 
 
@@ -229,4 +232,8 @@ class SchedulingCycle:
                                                                   result.node_statuses)
             result.post_filter_result = post
             result.post_filter_status = status
+            # schedulingCycle: fitError.Diagnosis.PostFilterMsg = status.Message()
+            pre = result.pre_filter_status
+            result.fit_error = fit_error_message(result.num_all_nodes, result.node_statuses,
+                                                 "" if pre.is_success() else pre.message(), status.message())
         return result

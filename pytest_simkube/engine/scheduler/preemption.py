@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pytest_simkube.engine.scheduler.cycle import fit_error_message
 from pytest_simkube.engine.scheduler.framework import (
     SUCCESS,
     Code,
@@ -494,19 +495,6 @@ def _restore_node(
         for pod in original:
             snapshot.add_pod(pod, node_name)
     snapshot.restore_used_ports(slot, ports)
-
-
-def fit_error_message(num_all_nodes: int, statuses: Mapping[str, Status]) -> str:
-    """``FitError.Error`` without PreFilter/PostFilter parts: the sorted reason histogram."""
-    reasons: dict[str, int] = {}
-    for status in statuses.values():
-        for reason in status.reasons:
-            reasons[reason] = reasons.get(reason, 0) + 1
-    text = f"0/{num_all_nodes} nodes are available:"
-    histogram = sorted(f"{count} {reason}" for reason, count in reasons.items())
-    if histogram:
-        text += f" {', '.join(histogram)}."
-    return text
 
 
 def run_filter_with_nominated_pods(

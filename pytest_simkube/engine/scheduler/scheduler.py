@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from pytest_simkube.config.scheduler import Profile, SchedulerConfiguration, default_scheduler_config
-from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle, fit_error_message
+from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle
 from pytest_simkube.engine.scheduler.framework import (
     Code,
     CycleState,
@@ -491,18 +491,8 @@ class Scheduler:
             result.status = ERROR
         result.rejected_by = tuple(sorted(rejectors))
         post_status = outcome.post_filter_status
-        post_message = post_status.message() if post_status is not None else ""
-        if outcome.fit_error is not None and result.status != ERROR and outcome.num_all_nodes:
-            pre_message = (
-                "" if outcome.pre_filter_status.is_success() else outcome.pre_filter_status.message()
-            )
-            # FitError.Error(): the PostFilter message follows after one space; it carries its
-            # own final period ("preemption: 0/3 nodes are available: ....").
-            result.message = fit_error_message(outcome.num_all_nodes, outcome.node_statuses, pre_message)
-            if post_message:
-                result.message += f" {post_message}"
-        else:
-            result.message = outcome.fit_error or ""
+        # The cycle's FitError text already carries the PostFilter (preemption) message.
+        result.message = outcome.fit_error or ""
         post = outcome.post_filter_result
         if (
             post is not None
