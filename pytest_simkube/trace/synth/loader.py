@@ -62,6 +62,22 @@ _KIND_KEYS = {
                 "createdAt", "deletedAt"),
     "Pod": ("arrivals", "runtime", "ttlAfterFinished", "createdAt", "deletedAt"),
 }
+# Upper bounds on what a spec may ask for. A typo such as ``duration: 1.76e13`` must be a
+# located error naming the limit, not an attempt to allocate hundreds of GiB of samples.
+MAX_DURATION = 366 * 86400
+"""Longest trace: one (leap) year of seconds."""
+MAX_COUNT = 10_000
+"""Most workloads one entry may expand to (``count``)."""
+MAX_REPLICAS = 100_000
+"""Most replicas a Deployment may ask for (fixed, step or diurnal max)."""
+MAX_PER_JOB = 10_000
+"""Most pods one Job may run (``parallelism``, ``completions``)."""
+MAX_PER_HOUR = 1_000_000.0
+"""Highest Poisson arrival rate."""
+MAX_SAMPLES = 10_000_000
+"""Most time points one entry may generate over the trace (count x replica samples, arrivals
+or cron runs); the generator holds arrays of this size."""
+
 _REQUIRED_KIND_KEYS = {"Deployment": ("replicas",), "Job": ("arrivals", "runtime"),
                        "CronJob": ("schedule", "runtime"), "Pod": ()}
 
@@ -97,6 +113,9 @@ def parse_spec(text: str, source: str = "<spec>") -> SynthSpec:
     top = root.mapping(_TOP_KEYS, required=("duration", "workloads"))
     start_ts = top["start"].parsed(timestamp, "start time") if "start" in top else timestamp(DEFAULT_START)
     duration = top["duration"].parsed(positive_seconds, "duration")
+    if duration > MAX_DURATION:
+        raise top["duration"].error(
+            f"duration {duration:g}s is longer than the limit of {MAX_DURATION}s (366 days)")
     if duration != int(duration):
         raise top["duration"].error("the duration must be a whole number of seconds")
     seed = top["seed"].integer(minimum=0) if "seed" in top else 0
@@ -174,7 +193,7 @@ def _workload(node: SpecNode, index: int, context: _Context) -> WorkloadGroup:
     fields = node.mapping(_COMMON_KEYS + _KIND_KEYS[kind], required=("name",) + _REQUIRED_KIND_KEYS[kind])
 
     name = fields["name"].parsed(lambda text: Pattern(text, ("i", "namespace")), "name pattern")
-    count = fields["count"].integer(minimum=1) if "count" in fields else 1
+    count = fields["count"].integer(minimum=1, maximum=MAX_COUNT) if "count" in fields else 1
     if count > 1 and "i" not in name.fields:
         raise fields["name"].error(
             f"with count {count} the name needs an {{i}} placeholder, e.g. '{name.text}-{{i}}'")
@@ -218,6 +237,7 @@ def _workload(node: SpecNode, index: int, context: _Context) -> WorkloadGroup:
     if "ttlAfterFinished" in fields:
         group["ttl_after_finished"] = int(fields["ttlAfterFinished"].parsed(seconds, "duration"))
     workload = WorkloadGroup(**group)
+    _check_size(workload, fields, context)
     _check_expansion(workload, fields, context)
     return workload
 
@@ -236,6 +256,39 @@ def _namespaces(node: SpecNode | None, context: _Context) -> tuple[str, ...]:
                              f"({', '.join(context.namespaces)})")
         result.append(namespace)
     return tuple(result)
+
+
+def _check_size(group: WorkloadGroup, fields: dict[str, SpecNode], context: _Context) -> None:
+    """Refuse an entry whose time points (over all its ``count`` copies) exceed :data:`MAX_SAMPLES`.
+
+    The estimate is what the generator will allocate: one replica sample per ``resample``
+    interval, the expected number of Poisson arrivals, or the cron schedule's runs.
+    """
+    per_copy: float = 0.0
+    node = fields["name"]
+    replicas = group.replicas
+    if isinstance(replicas, DiurnalReplicas):
+        per_copy = context.duration / replicas.resample + 1
+        node = fields["replicas"].mapping()["diurnal"].mapping().get("resample", fields["replicas"])
+    arrivals = group.arrivals
+    if isinstance(arrivals, PoissonArrivals):
+        per_copy = max(per_copy, arrivals.per_hour * (1 + arrivals.amplitude) * context.duration / 3600)
+        node = fields["arrivals"].mapping()["poisson"].mapping()["perHour"]
+    if isinstance(group.rollouts, PoissonArrivals):
+        rollouts = group.rollouts.per_hour * (1 + group.rollouts.amplitude) * context.duration / 3600
+        if rollouts > per_copy:
+            per_copy, node = rollouts, fields["rollouts"].mapping()["poisson"].mapping()["perHour"]
+    schedule = group.schedule
+    if schedule is not None:
+        # "@every 1s" over a year would itself be a large array: count those without building it.
+        runs = (context.duration / schedule.every_seconds if schedule.every_seconds is not None
+                else len(schedule.run_times(0, context.duration)))
+        per_copy, node = max(per_copy, runs), fields["schedule"]
+    total = per_copy * group.count
+    if total > MAX_SAMPLES:
+        raise node.error(f"this entry would generate about {total:.3g} time points over the trace "
+                         f"(x{group.count} workloads), more than the limit of {MAX_SAMPLES:,}; "
+                         "shorten the duration, lower the rate or count, or resample less often")
 
 
 def _check_expansion(group: WorkloadGroup, fields: dict[str, SpecNode], context: _Context) -> None:
@@ -270,15 +323,15 @@ def _check_unique_names(groups: tuple[WorkloadGroup, ...], node: SpecNode) -> No
 
 def _replicas(node: SpecNode, context: _Context, created_at: int) -> ReplicaSchedule:
     if not node.is_mapping:
-        return FixedReplicas(node.integer(minimum=0))
+        return FixedReplicas(node.integer(minimum=0, maximum=MAX_REPLICAS))
     fields = node.mapping(("diurnal", "steps"))
     if len(fields) != 1:
         raise node.error("give exactly one of 'diurnal' or 'steps' (or a plain number of replicas)")
     if "diurnal" in fields:
         diurnal = fields["diurnal"].mapping(("min", "max", "peakHour", "noise", "resample", "peakJitter"),
                                             required=("min", "max", "peakHour"))
-        minimum = diurnal["min"].integer(minimum=0)
-        maximum = diurnal["max"].integer(minimum=0)
+        minimum = diurnal["min"].integer(minimum=0, maximum=MAX_REPLICAS)
+        maximum = diurnal["max"].integer(minimum=0, maximum=MAX_REPLICAS)
         if maximum < minimum:
             raise diurnal["max"].error(f"max ({maximum}) must be >= min ({minimum})")
         resample = diurnal["resample"].parsed(positive_seconds, "duration") if "resample" in diurnal else 900
@@ -303,7 +356,7 @@ def _replicas(node: SpecNode, context: _Context, created_at: int) -> ReplicaSche
             raise pair[0].error(f"step times must increase (previous step at {steps[-1][0]}s)")
         if offset >= context.duration:
             raise pair[0].error(f"step at {offset}s is not before the end of the trace ({context.duration}s)")
-        steps.append((offset, pair[1].integer(minimum=0)))
+        steps.append((offset, pair[1].integer(minimum=0, maximum=MAX_REPLICAS)))
     if steps[0][0] > created_at:
         raise fields["steps"].error(
             f"the first step ({steps[0][0]}s) must be at or before the Deployment is created ({created_at}s)")
@@ -324,7 +377,7 @@ def _arrivals(node: SpecNode, context: _Context) -> tuple[Arrivals, tuple[int, i
         return FixedArrivals(offsets), (begin, end)
     poisson = fields["poisson"].mapping(("perHour", "peakHour", "amplitude"), required=("perHour",))
     return PoissonArrivals(
-        per_hour=poisson["perHour"].number(minimum=0),
+        per_hour=poisson["perHour"].number(minimum=0, maximum=MAX_PER_HOUR),
         peak_hour=poisson["peakHour"].number(minimum=0, maximum=24) if "peakHour" in poisson else 0.0,
         amplitude=poisson["amplitude"].number(minimum=0, maximum=1) if "amplitude" in poisson else 0.0,
     ), (begin, end)
@@ -332,8 +385,9 @@ def _arrivals(node: SpecNode, context: _Context) -> tuple[Arrivals, tuple[int, i
 
 def _int_choice(node: SpecNode) -> IntChoice:
     if node.is_sequence:
-        return IntChoice(tuple(item.integer(minimum=1) for item in node.sequence(min_items=1)))
-    return IntChoice((node.integer(minimum=1),))
+        return IntChoice(tuple(item.integer(minimum=1, maximum=MAX_PER_JOB)
+                               for item in node.sequence(min_items=1)))
+    return IntChoice((node.integer(minimum=1, maximum=MAX_PER_JOB),))
 
 
 def _runtime(node: SpecNode) -> RunTime:
