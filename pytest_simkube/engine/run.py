@@ -50,13 +50,14 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def make_scheduler(scenario: Any, options: EngineOptions, seed: int,
-                   pdbs: Callable[[], list[Any]] | None = None) -> SchedulerPort:
+                   pdbs: Callable[[], list[Any]] | None = None,
+                   list_objects: Callable[[str, str], list[Any]] | None = None) -> SchedulerPort:
     """The scheduler the run uses: the kube-scheduler model with the scenario's
     KubeSchedulerConfiguration, or the minimal one when ``options.scheduler == "simple"``."""
     if options.scheduler == "simple":
         return ResourceFitScheduler()
     config = getattr(getattr(scenario, "config", None), "scheduler", None)
-    return FrameworkScheduler(config, seed, pdbs)
+    return FrameworkScheduler(config, seed, pdbs, list_objects)
 
 
 def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
@@ -75,7 +76,7 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     ctx.pods = PodManager(ctx)
     ctx.kubelet = Kubelet(ctx)
     port = scheduler if scheduler is not None else make_scheduler(
-        scenario, options, seed, lambda: ctx.store.list("PodDisruptionBudget"))
+        scenario, options, seed, lambda: ctx.store.list("PodDisruptionBudget"), ctx.store.list_namespaced)
     ctx.scheduler = SchedulerLoop(ctx, port)
     ctx.nodes = NodeManager(ctx)
     driver = TraceDriver(ctx, trace, getattr(scenario, "duration_seconds", None))

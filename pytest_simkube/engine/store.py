@@ -35,6 +35,7 @@ class ObjectStore:
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, KubeObject]] = defaultdict(dict)
         self._children: dict[tuple[str, str, str], dict[str, KubeObject]] = defaultdict(dict)
+        self._by_namespace: dict[tuple[str, str], dict[str, KubeObject]] = defaultdict(dict)
         self.pods: dict[str, Pod] = {}
         self.nodes: dict[str, Node] = {}
         self._by_owner: dict[tuple[str, str], dict[str, Pod]] = defaultdict(dict)
@@ -50,6 +51,11 @@ class ObjectStore:
     def list(self, kind: str) -> list[KubeObject]:
         return list(self.objects[kind].values())
 
+    def list_namespaced(self, kind: str, namespace: str) -> list[KubeObject]:
+        """Objects of ``kind`` in ``namespace`` (a lister's ``List(namespace)``), in
+        insertion order; what the scheduler asks for Services and pod controllers."""
+        return list(self._by_namespace.get((kind, namespace), {}).values())
+
     def put(self, kind: str, obj: KubeObject) -> str:
         key = object_key(obj)
         old = self.objects[kind].get(key)
@@ -57,6 +63,7 @@ class ObjectStore:
         if old is not None:
             self._unindex(kind, key, old)
         self.objects[kind][key] = obj
+        self._by_namespace[(kind, (obj.get("metadata") or {}).get("namespace") or "")][key] = obj
         owner = _controller_owner(obj)
         if owner is not None:
             self._children[(kind, *owner)][key] = obj
@@ -78,6 +85,7 @@ class ObjectStore:
         return list(self._children.get((kind, owner_kind, owner_key), {}).values())
 
     def _unindex(self, kind: str, key: str, obj: KubeObject) -> None:
+        self._by_namespace.get((kind, (obj.get("metadata") or {}).get("namespace") or ""), {}).pop(key, None)
         owner = _controller_owner(obj)
         if owner is not None:
             self._children.get((kind, *owner), {}).pop(key, None)
