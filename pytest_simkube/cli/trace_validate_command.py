@@ -71,7 +71,7 @@ def validate(ctx: click.Context, files: tuple[str, ...], output_format: str, lis
         return
     if not files:
         raise click.UsageError("Missing argument 'FILES...'.")
-    reports = [(path, validate_trace(read_trace(path), path)) for path in files]
+    reports = [(path, validate_trace(read_trace(path, lenient=True), path)) for path in files]
     click.echo(render_json(reports) if output_format == "json" else render_text(reports))
     if any(has_errors(findings) for _, findings in reports):
         ctx.exit(1)

@@ -52,8 +52,8 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def trace_from_json(text: str, source: str = "<json>") -> Trace:
-    """Parse the JSON form (or a SimKube JSON fixture) into a Trace."""
+def trace_from_json(text: str, source: str = "<json>", *, lenient: bool = False) -> Trace:
+    """Parse the JSON form (or a SimKube JSON fixture) into a Trace (``lenient``: see read_trace)."""
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -64,18 +64,18 @@ def trace_from_json(text: str, source: str = "<json>") -> Trace:
         raise TraceError(source, None, f"invalid JSON: {exc}") from None
     from pytest_simkube.trace.reader import _TraceDecoder
 
-    decoder = _TraceDecoder(source)
+    decoder = _TraceDecoder(source, lenient=lenient)
     if type(document) is not dict:
         decoder.fail(None, f"expected a JSON object at the top level, got {type(document).__name__}")
     return decoder.from_fields(document, lifecycles_are_json=True)
 
 
-def trace_from_json_bytes(data: bytes, source: str = "<json>") -> Trace:
+def trace_from_json_bytes(data: bytes, source: str = "<json>", *, lenient: bool = False) -> Trace:
     try:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TraceError(source, f"byte {exc.start}", "invalid JSON: not valid UTF-8") from None
-    return trace_from_json(text, source)
+    return trace_from_json(text, source, lenient=lenient)
 
 
 def lifecycles_from_json(

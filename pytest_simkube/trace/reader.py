@@ -141,12 +141,18 @@ def _lifecycle(start: int, end: int | None) -> PodLifecycle:
     return lifecycle
 
 
-def read_trace(path: str | os.PathLike[str]) -> Trace:
+def read_trace(path: str | os.PathLike[str], *, lenient: bool = False) -> Trace:
     """Read a trace file: msgpack in any supported layout, or the JSON form.
 
     The content decides (a JSON document starts with ``{``, a trace in msgpack with a map
     or array header); a ``.json`` suffix sends anything else to the JSON parser too, so a
     broken JSON file gets a JSON error message rather than a msgpack one.
+
+    ``lenient=True`` is for the validator only: the structure is still decoded and type
+    checked, but events out of time order, malformed GVK strings and objects without
+    apiVersion, kind or name are let through, so that ``validate_trace`` can report every
+    one of them (E0101-E0103) instead of the reader stopping at the first. Nothing else
+    may consume such a trace.
     """
     source = os.fspath(path)
     try:
@@ -160,12 +166,12 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
     if source.endswith(".json") and data and not _starts_like_msgpack_trace(data):
         from pytest_simkube.trace.jsonform import trace_from_json_bytes
 
-        return trace_from_json_bytes(data, source)
-    return loads_trace(data, source)
+        return trace_from_json_bytes(data, source, lenient=lenient)
+    return loads_trace(data, source, lenient=lenient)
 
 
-def loads_trace(data: bytes, source: str = "<bytes>") -> Trace:
-    """Decode a trace from bytes (msgpack, or the JSON form when it starts with ``{``)."""
+def loads_trace(data: bytes, source: str = "<bytes>", *, lenient: bool = False) -> Trace:
+    """Decode a trace from bytes (msgpack, or the JSON form when it starts with ``{``); see read_trace."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"loads_trace expects bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -175,9 +181,9 @@ def loads_trace(data: bytes, source: str = "<bytes>") -> Trace:
     if data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")[:1] == b"{":
         from pytest_simkube.trace.jsonform import trace_from_json_bytes
 
-        return trace_from_json_bytes(data, source)
+        return trace_from_json_bytes(data, source, lenient=lenient)
     with gc_paused():
-        return _TraceDecoder(source).decode_msgpack(data)
+        return _TraceDecoder(source, lenient=lenient).decode_msgpack(data)
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -224,8 +230,10 @@ def _reject_ext(code: int, data: bytes) -> NoReturn:
 class _TraceDecoder:
     """Turns the decoded top-level value into a :class:`Trace`, validating as it goes."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, lenient: bool = False) -> None:
         self.source = source
+        # Leave order, GVK syntax and object identity to the validator (see read_trace).
+        self.lenient = lenient
         self._gvk_cache: dict[str, None] = {}
         self._data = b""
         # Which events may hold values JSON cannot (see _non_json_candidates); JSON input never does.
@@ -413,6 +421,8 @@ class _TraceDecoder:
     def gvk(self, text: Any, where: str) -> str:
         if text in self._gvk_cache:
             return text
+        if self.lenient and type(text) is str:
+            return text
         try:
             GVK.parse(text)
         except ValueError as exc:
@@ -517,7 +527,7 @@ class _TraceDecoder:
                 self.fail(f"{where}[{i}]", f"missing {exc.args[0]!r}")
             if type(ts) is not int or not _I64_MIN <= ts <= _I64_MAX:
                 self.i64(ts, f"{where}[{i}].ts")
-            if previous_ts is not None and ts < previous_ts:
+            if previous_ts is not None and ts < previous_ts and not self.lenient:
                 self.fail(
                     f"{where}[{i}].ts",
                     f"{ts} is earlier than the previous event's {previous_ts} "
@@ -538,24 +548,13 @@ class _TraceDecoder:
         return events
 
     def kube_object(self, obj: Any, where: str, i: int, name: str, j: int) -> None:
-        if type(obj) is dict:
-            api_version = obj.get("apiVersion")
-            kind = obj.get("kind")
-            meta = obj.get("metadata")
-            if (
-                type(api_version) is str
-                and api_version
-                and type(kind) is str
-                and kind
-                and type(meta) is dict
-                and type(meta.get("name")) is str
-                and meta["name"]
-                and type(meta.get("namespace")) in (str, type(None))
-            ):
-                return
+        if _identifiable(obj):
+            return
         path = f"{where}[{i}].{name}[{j}]"
         if type(obj) is not dict:
             self.fail(path, f"expected a Kubernetes object (map), got {_type_name(obj)}")
+        if self.lenient:
+            return
         for field in ("apiVersion", "kind"):
             if field not in obj:
                 self.fail(path, f"missing {field!r}")
@@ -605,7 +604,8 @@ class _TraceDecoder:
         latest: dict[tuple[str, str], KubeObject] = {}
         for event in events:
             for obj in event.applied_objs:
-                latest[(str(GVK.of(obj)), object_key(obj))] = obj
+                if _identifiable(obj):  # always, unless lenient
+                    latest[(str(GVK.of(obj)), object_key(obj))] = obj
         index: dict[str, dict[str, int]] = {}
         for gvk, objects in self.str_map(value, where).items():
             gvk_where = f"{where}[{gvk!r}]"
@@ -721,9 +721,11 @@ class _KindInference:
         self._by_key: dict[str, str] = {}
         for event in events:
             for obj in (*event.deleted_objs, *event.applied_objs):
-                self._by_key.setdefault(object_key(obj), str(GVK.of(obj)))
+                if _identifiable(obj):  # always, unless lenient
+                    self._by_key.setdefault(object_key(obj), str(GVK.of(obj)))
             for obj in event.applied_objs:
-                self._by_key[object_key(obj)] = str(GVK.of(obj))
+                if _identifiable(obj):
+                    self._by_key[object_key(obj)] = str(GVK.of(obj))
         tracked = list(config.tracked_objects)
         self._only_kind = tracked[0] if len(tracked) == 1 else None
 
@@ -736,6 +738,23 @@ class _KindInference:
                 "namespace/name and the config tracks more than one kind",
             )
         return gvk
+
+
+def _identifiable(obj: Any) -> bool:
+    """apiVersion, kind and name are non-empty strings and namespace a string or absent."""
+    if type(obj) is not dict:
+        return False
+    meta = obj.get("metadata")
+    return (
+        type(obj.get("apiVersion")) is str
+        and bool(obj["apiVersion"])
+        and type(obj.get("kind")) is str
+        and bool(obj["kind"])
+        and type(meta) is dict
+        and type(meta.get("name")) is str
+        and bool(meta["name"])
+        and type(meta.get("namespace")) in (str, type(None))
+    )
 
 
 def _find_non_json(value: Any, where: str) -> tuple[str, str] | None:

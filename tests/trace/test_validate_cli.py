@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import msgpack
+import pytest
 from click.testing import CliRunner
 
 from pytest_simkube.cli import main
-from pytest_simkube.trace import write_trace
+from pytest_simkube.errors import TraceError
+from pytest_simkube.trace import read_trace, write_trace
 from tests.conftest import SIMKUBE_TRACES, require_reference
 from tests.trace.test_validate import deployment, make_trace
 
@@ -106,3 +108,55 @@ def test_list_rules(cli: CliRunner) -> None:
     assert len(lines) == 21
     assert lines[0].startswith("W0000 warning status_field_populated: ")
     assert lines[1].startswith("E0001 error   service_account_missing: ")
+
+
+def _write_structurally_broken(tmp_path: Path, suffix: str = ".sktrace") -> Path:
+    """A v2 trace the strict reader refuses for several reasons at once."""
+    good = deployment()
+    nameless = deployment()
+    del nameless["metadata"]["name"]
+    document = {
+        "version": 2,
+        "config": {"trackedObjects": {"apps/v1.Deployment": {"podSpecTemplatePaths": ["/spec/template"]},
+                                      "a/b/c.Broken": {"podSpecTemplatePaths": ["/spec"]}}},
+        "events": [
+            {"ts": 200, "applied_objs": [good], "deleted_objs": []},
+            {"ts": 100, "applied_objs": [nameless], "deleted_objs": []},
+        ],
+        "index": {"apps/v1.Deployment": {"default/web": 1}, "noversion": {"x": 1}},
+        "pod_lifecycles": {},
+    }
+    path = tmp_path / f"broken{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(document))
+    else:
+        path.write_bytes(msgpack.packb(document, use_bin_type=True))
+    return path
+
+
+def test_validate_lists_every_structural_problem_the_reader_would_stop_at(cli: CliRunner,
+                                                                            tmp_path: Path) -> None:
+    for suffix in (".sktrace", ".json"):
+        path = _write_structurally_broken(tmp_path, suffix)
+        with pytest.raises(TraceError) as strict:
+            read_trace(path)  # everything else still refuses the file, naming the first problem
+        assert strict.value.where == "config.trackedObjects['a/b/c.Broken']"
+        result = cli.invoke(main, ["trace", "validate", str(path)])
+        assert result.exit_code == 1, result.output
+        found = {line.split(": ")[1] + " " + line.split(": ")[2].split()[1]
+                 for line in result.output.splitlines()[:-1]}
+        assert {
+            "config.trackedObjects['a/b/c.Broken'] E0101",
+            "index['noversion'] E0101",
+            "events[1].ts E0102",
+            "events[1].applied_objs[0] E0103",
+        } <= found, result.output
+
+
+def test_lenient_reading_still_refuses_undecodable_structure(tmp_path: Path) -> None:
+    document = {"version": 2, "config": {"trackedObjects": {}}, "index": {}, "pod_lifecycles": {},
+                "events": [{"ts": 1, "applied_objs": ["not a map"], "deleted_objs": []}]}
+    path = tmp_path / "worse.sktrace"
+    path.write_bytes(msgpack.packb(document, use_bin_type=True))
+    with pytest.raises(TraceError, match="expected a Kubernetes object"):
+        read_trace(path, lenient=True)
