@@ -17,8 +17,10 @@ import numpy as np
 from pytest_simkube.engine.context import EngineContext
 from pytest_simkube.engine.controllers.base import int_or_percent
 from pytest_simkube.engine.nodes import NodeGroupState
-from pytest_simkube.engine.objects import KubeObject, Node, Pod, match_label_selector
+from pytest_simkube.engine.objects import KubeObject, Node, Pod
 from pytest_simkube.engine.scheduling import Decision
+from pytest_simkube.errors import TraceError
+from pytest_simkube.kube.labels import LabelSelectorError, Selector, label_selector_as_selector
 from pytest_simkube.runrecord import ScaleDown, ScaleUp
 
 
@@ -29,6 +31,24 @@ def _labels(pod: Pod) -> dict[str, str]:
 class ClusterAPI:
     def __init__(self, ctx: EngineContext) -> None:
         self._ctx = ctx
+        self._selectors: dict[int, tuple[KubeObject, Selector]] = {}
+
+    def _pdb_selector(self, pdb: KubeObject) -> Selector:
+        """The PDB's ``spec.selector`` as the disruption controller reads it
+        (``metav1.LabelSelectorAsSelector``: absent matches nothing, ``{}`` every pod of
+        the namespace), compiled once per stored object. A malformed one is a TraceError."""
+        cached = self._selectors.get(id(pdb))
+        if cached is not None and cached[0] is pdb:
+            return cached[1]
+        try:
+            selector = label_selector_as_selector((pdb.get("spec") or {}).get("selector"))
+        except LabelSelectorError as exc:
+            meta = pdb.get("metadata") or {}
+            where = f"PodDisruptionBudget {meta.get('namespace', 'default')}/{meta.get('name', '')}"
+            raise exc.to_input_error(TraceError, self._ctx.sim.run.header.trace or None,
+                                     f"{where}: spec.selector") from None
+        self._selectors[id(pdb)] = (pdb, selector)
+        return selector
 
     # -- time and randomness ------------------------------------------------------
     @property
@@ -121,9 +141,8 @@ class ClusterAPI:
     # -- disruption budgets -------------------------------------------------------
     def pdbs_for(self, pod: Pod) -> list[KubeObject]:
         """PodDisruptionBudgets in the pod's namespace whose selector matches it."""
-        labels = (pod.manifest.get("metadata") or {}).get("labels") or {}
-        return [pdb for pdb in self._pdbs(pod.namespace)
-                if match_label_selector((pdb.get("spec") or {}).get("selector") or {}, labels)]
+        labels = _labels(pod)
+        return [pdb for pdb in self._pdbs(pod.namespace) if self._pdb_selector(pdb).matches(labels)]
 
     def disruptions_allowed(self, pdb: KubeObject) -> int:
         """``status.disruptionsAllowed`` as the disruption controller computes it
@@ -131,10 +150,9 @@ class ClusterAPI:
         healthy count from ``minAvailable`` (rounded up) or ``expected - maxUnavailable``."""
         spec = pdb.get("spec") or {}
         ns = pdb["metadata"].get("namespace", "default")
-        selector = spec.get("selector") or {}
+        selector = self._pdb_selector(pdb)
         matching = [p for p in self._ctx.store.pods.values()
-                    if p.active and p.namespace == ns
-                    and match_label_selector(selector, _labels(p))]
+                    if p.active and p.namespace == ns and selector.matches(_labels(p))]
         expected = len(matching)
         healthy = sum(1 for p in matching if p.ready)
         if spec.get("maxUnavailable") is not None:
@@ -146,8 +164,7 @@ class ClusterAPI:
         return max(0, healthy - max(desired, 0))
 
     def _pdbs(self, namespace: str) -> list[KubeObject]:
-        return [o for o in self._ctx.store.list("PodDisruptionBudget")
-                if o["metadata"].get("namespace", "default") == namespace]
+        return self._ctx.store.list_namespaced("PodDisruptionBudget", namespace)
 
     # -- the record ---------------------------------------------------------------
     def record_scale_up(self, group: str, delta: int, pods: list[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_simkube.kube.labels import Selector, label_selector_as_selector
 from pytest_simkube.kube.pods import Taint, Toleration
 from pytest_simkube.kube.quantity import quantity_milli_value, quantity_value
 from pytest_simkube.kube.requests import CPU, MEMORY, pod_resources
@@ -153,7 +154,8 @@ def untolerated_taint(tolerations: list[KubeObject], taints: list[KubeObject],
 
 
 def match_expression(labels: dict[str, str], expr: KubeObject) -> bool:
-    """One ``NodeSelectorRequirement`` / ``LabelSelectorRequirement``."""
+    """One ``NodeSelectorRequirement`` (``In``, ``NotIn``, ``Exists``, ``DoesNotExist``, ``Gt``,
+    ``Lt``) against node labels or fields (``nodeaffinity`` semantics, not a label selector's)."""
     key, op = expr.get("key", ""), expr.get("operator", "")
     values = expr.get("values") or []
     if op == "In":
@@ -173,14 +175,23 @@ def match_expression(labels: dict[str, str], expr: KubeObject) -> bool:
     return False
 
 
+_SELECTORS: dict[int, tuple[KubeObject, Selector]] = {}
+
+
 def match_label_selector(selector: KubeObject | None, labels: dict[str, str]) -> bool:
-    """``metav1.LabelSelector``: matchLabels AND matchExpressions; an empty selector matches all."""
+    """Whether a ``metav1.LabelSelector`` (``None`` or ``{}`` = every pod) selects ``labels``.
+
+    The matching itself is :mod:`pytest_simkube.kube.labels` (the scheduler's); this only
+    compiles each selector object once. Raises ``LabelSelectorError`` for a malformed one.
+    """
     if not selector:
         return True
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    return all(match_expression(labels, e) for e in selector.get("matchExpressions") or ())
+    cached = _SELECTORS.get(id(selector))
+    if cached is None or cached[0] is not selector:
+        if len(_SELECTORS) > 10_000:
+            _SELECTORS.clear()
+        cached = _SELECTORS[id(selector)] = (selector, label_selector_as_selector(selector))
+    return cached[1].matches(labels)
 
 
 def node_matches_pod(node_name: str, node_labels: dict[str, str], spec: KubeObject) -> bool:
