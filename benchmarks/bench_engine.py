@@ -7,8 +7,9 @@ Cases:
 * ``big``  - 10,000 nodes and 100,000 pods (1,000 Deployments x 100 replicas, created at
   once, 10 minutes of virtual time): the scheduling hot path at scale.
 
-Run ``python benchmarks/bench_engine.py [--case day|big|all] [--hours H] [--scheduler
-framework|simple] [--fixed]``; ``--hours`` cuts the day for a quick look. The ratio column is
+Run ``python benchmarks/bench_engine.py [--case day|big|all] [--hours H] [--fixed]
+[--profile FILE]``; ``--hours`` cuts the day for a quick look, ``--profile`` writes cProfile
+statistics of the run (``python -m pstats FILE``). The ratio column is
 virtual time over wall time (the engine's speed-up over real time).
 """
 
@@ -23,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pytest_simkube.engine.options import EngineOptions  # noqa: E402
 from pytest_simkube.engine.run import run_scenario  # noqa: E402
 from pytest_simkube.metrics import compute_metrics  # noqa: E402
 from pytest_simkube.scenario import ClusterSpec, NodeGroupSpec, NodeTemplate, ProposedConfig, Scenario  # noqa: E402
@@ -81,14 +81,24 @@ def big_case() -> tuple[Scenario, Trace]:
     return _scenario("big", [group], None), trace
 
 
-def measure(name: str, scenario: Scenario, trace: Trace, scheduler: str) -> dict[str, float | str]:
+def measure(name: str, scenario: Scenario, trace: Trace,
+            profile: str | None = None) -> dict[str, float | str]:
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     wall0 = time.perf_counter()
-    record = run_scenario(scenario, trace=trace, options=EngineOptions(scheduler=scheduler))
+    record = run_scenario(scenario, trace=trace)
     wall = time.perf_counter() - wall0
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     metrics = compute_metrics(record)
     virtual = record.header.duration
     return {
-        "case": name, "scheduler": scheduler, "pods": metrics["pods.created"],
+        "case": name, "pods": metrics["pods.created"],
         "bound": metrics["pods.scheduled"], "nodes_peak": metrics["nodes.peak"],
         "virtual_s": virtual, "wall_s": wall, "ratio": virtual / wall if wall else 0.0,
         "pods_per_s": metrics["pods.scheduled"] / wall if wall else 0.0,
@@ -100,16 +110,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=["day", "big", "all"], default="day")
     parser.add_argument("--hours", type=float, default=24.0, help="cut the day case to this many hours")
-    parser.add_argument("--scheduler", choices=["framework", "simple"], default="framework")
     parser.add_argument("--fixed", action="store_true", help="day case: 1,000 nodes at once, no autoscaler")
+    parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the run to FILE")
     args = parser.parse_args()
     rows = []
     if args.case in ("day", "all"):
         label = f"day {args.hours:g}h" + (" fixed" if args.fixed else "")
-        rows.append(measure(label, *day_case(args.hours, args.fixed), args.scheduler))
+        rows.append(measure(label, *day_case(args.hours, args.fixed), args.profile))
     if args.case in ("big", "all"):
-        rows.append(measure("10k nodes/100k pods", *big_case(), args.scheduler))
-    columns = ["case", "scheduler", "pods", "bound", "nodes_peak", "virtual_s", "wall_s", "ratio",
+        rows.append(measure("10k nodes/100k pods", *big_case(), args.profile))
+    columns = ["case", "pods", "bound", "nodes_peak", "virtual_s", "wall_s", "ratio",
                "pods_per_s", "peak_rss_mib"]
     print(" | ".join(f"{c:>12}" for c in columns))
     for row in rows:

@@ -23,5 +23,3 @@ class EngineOptions:
     pod_ready_jitter: float = 2.0
     quiet_seconds: float = 900.0
     drain_limit: float = 3600.0
-    scheduler: str = "framework"
-    """``framework`` (the kube-scheduler model) or ``simple`` (engine/scheduling.py)."""

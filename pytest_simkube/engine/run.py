@@ -25,7 +25,7 @@ from pytest_simkube.engine.options import EngineOptions
 from pytest_simkube.engine.pods import PodManager
 from pytest_simkube.engine.replay import TraceDriver
 from pytest_simkube.engine.scheduler_loop import SchedulerLoop
-from pytest_simkube.engine.scheduling import ResourceFitScheduler, SchedulerPort
+from pytest_simkube.engine.scheduling import SchedulerPort
 from pytest_simkube.engine.simulation import Simulation
 from pytest_simkube.runrecord import EngineStats, RunHeader, RunRecord
 
@@ -53,9 +53,7 @@ def make_scheduler(scenario: Any, options: EngineOptions, seed: int,
                    pdbs: Callable[[], list[Any]] | None = None,
                    list_objects: Callable[[str, str], list[Any]] | None = None) -> SchedulerPort:
     """The scheduler the run uses: the kube-scheduler model with the scenario's
-    KubeSchedulerConfiguration, or the minimal one when ``options.scheduler == "simple"``."""
-    if options.scheduler == "simple":
-        return ResourceFitScheduler()
+    KubeSchedulerConfiguration, seeing PDBs and the objects default spreading needs."""
     config = getattr(getattr(scenario, "config", None), "scheduler", None)
     return FrameworkScheduler(config, seed, pdbs, list_objects)
 

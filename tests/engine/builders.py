@@ -8,7 +8,6 @@ from typing import Any
 from pytest_simkube.engine.context import EngineContext
 from pytest_simkube.engine.options import EngineOptions
 from pytest_simkube.engine.run import build_engine
-from pytest_simkube.engine.scheduling import ResourceFitScheduler
 from pytest_simkube.runrecord import RunRecord
 from pytest_simkube.scenario import ClusterSpec, NodeGroupSpec, NodeTemplate, ProposedConfig, Scenario
 from pytest_simkube.trace import PodLifecycle, Trace, TraceEvent, TracerConfig, TrackedObjectConfig
@@ -91,12 +90,12 @@ def group(name: str = "g", min_size: int = 1, max_size: int = 10, cpu: int = 400
 
 
 def engine(trace: Trace, nodes: list[dict] | None = None, groups: list[NodeGroupSpec] | None = None, *,
-           duration: float | None = None, seed: int = 1, options: EngineOptions | None = None,
-           framework: bool = False) -> tuple[EngineContext, Any]:
-    """A built engine (simple scheduler) that a test can run with ``finish``."""
+           duration: float | None = None, seed: int = 1, options: EngineOptions | None = None
+           ) -> tuple[EngineContext, Any]:
+    """A built engine (the kube-scheduler model, default profile) that a test can run with
+    ``finish``."""
     sc = scenario(nodes, groups, duration=duration, seed=seed)
-    port = None if framework else ResourceFitScheduler()
-    return build_engine(sc, trace, seed, options or EngineOptions(), port)
+    return build_engine(sc, trace, seed, options or EngineOptions())
 
 
 def finish(ctx: EngineContext, driver: Any) -> RunRecord:

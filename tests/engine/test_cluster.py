@@ -60,8 +60,12 @@ def test_pending_pod_binds_when_capacity_appears():
     ctx, driver = engine(make_trace([(0, [bare_pod("p", cpu="3")], [])]), [], [group("g", min_size=0)])
     ctx.sim.at(5.0, ctx.nodes.provision_node, "g", 50.0)
     run = finish(ctx, driver)
-    assert records(run, "PodScheduled")[0].t == 50.0
-    assert records(run, "PodScheduled")[0].attempt == 2
+    # With no node at all every cycle fails with "no nodes available", which kube-scheduler
+    # retries after backoff (1, 2, 4, 8, then 10 s): the last failure at 45 s keeps the pod
+    # backing off until 55 s although the node is Ready at 50 s.
+    failures = [r.t for r in records(run, "PodUnschedulable")]
+    assert failures == [0.0, 1.0, 3.0, 7.0, 15.0, 25.0, 35.0, 45.0]
+    assert (records(run, "PodScheduled")[0].t, records(run, "PodScheduled")[0].attempt) == (55.0, 9)
 
 
 def test_priority_classes_resolve_at_creation_including_global_default():

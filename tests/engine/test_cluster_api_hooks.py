@@ -14,7 +14,7 @@ def bare_pod(name: str, cpu: str = "100m", **spec) -> dict:
 
 def test_a_node_that_never_became_ready_can_be_removed():
     trace = make_trace([(0, [], [])], end=300)
-    ctx, driver = engine(trace, [], [group("g", min_size=0, max_size=0)], framework=True)
+    ctx, driver = engine(trace, [], [group("g", min_size=0, max_size=0)])
     api = ClusterAPI(ctx)
 
     def provision_then_cancel() -> None:
@@ -31,7 +31,7 @@ def test_a_node_that_never_became_ready_can_be_removed():
 
 def test_on_unschedulable_fires_once_per_pod_when_it_turns_unschedulable():
     trace = make_trace([(0, [bare_pod("a", cpu="3"), bare_pod("b", cpu="3")], [])], end=120)
-    ctx, driver = engine(trace, [node("n", cpu="4")], framework=True)
+    ctx, driver = engine(trace, [node("n", cpu="4")])
     api = ClusterAPI(ctx)
     seen: list[tuple[float, str, str]] = []
     api.on_unschedulable(lambda pod, decision: seen.append((api.now, pod.key, decision.message)))
@@ -44,7 +44,7 @@ def test_on_unschedulable_fires_once_per_pod_when_it_turns_unschedulable():
 
 def test_a_listener_can_add_capacity_and_the_pod_binds():
     trace = make_trace([(0, [bare_pod("big", cpu="3")], [])], end=300)
-    ctx, driver = engine(trace, [node("n", cpu="2")], [group("g", min_size=0, max_size=0)], framework=True)
+    ctx, driver = engine(trace, [node("n", cpu="2")], [group("g", min_size=0, max_size=0)])
     api = ClusterAPI(ctx)
     api.on_unschedulable(lambda pod, decision: api.provision_node("g", ready_at=api.now + 30.0))
     run = finish(ctx, driver)
@@ -54,7 +54,7 @@ def test_a_listener_can_add_capacity_and_the_pod_binds():
 
 def test_a_tainted_node_is_avoided_and_untainting_frees_it():
     trace = make_trace([(0, [], []), (20, [bare_pod("p")], [])], end=300)
-    ctx, driver = engine(trace, [node("n")], framework=True)
+    ctx, driver = engine(trace, [node("n")])
     api = ClusterAPI(ctx)
     taint = {"key": "ToBeDeletedByClusterAutoscaler", "value": "1", "effect": "NoSchedule"}
     ctx.sim.at(5.0, api.taint_node, "n", taint)
@@ -70,7 +70,7 @@ def test_a_tainted_node_is_avoided_and_untainting_frees_it():
 
 def test_a_cordoned_node_is_avoided_until_uncordoned():
     trace = make_trace([(0, [], []), (20, [bare_pod("p")], [])], end=300)
-    ctx, driver = engine(trace, [node("n")], framework=True)
+    ctx, driver = engine(trace, [node("n")])
     api = ClusterAPI(ctx)
     ctx.sim.at(5.0, api.cordon_node, "n")
     ctx.sim.at(100.0, api.cordon_node, "n", False)
@@ -82,7 +82,7 @@ def test_a_cordoned_node_is_avoided_until_uncordoned():
 
 def test_tainting_a_booting_node_applies_once_it_is_ready():
     trace = make_trace([(0, [], []), (100, [bare_pod("p")], [])], end=300)
-    ctx, driver = engine(trace, [], [group("g", min_size=0, max_size=0)], framework=True)
+    ctx, driver = engine(trace, [], [group("g", min_size=0, max_size=0)])
     api = ClusterAPI(ctx)
 
     def provision_and_taint() -> None:

@@ -18,7 +18,7 @@ def cluster() -> list[dict]:
 
 
 def placements(objects: list[dict]) -> Counter[str]:
-    ctx, driver = engine(make_trace([(0, objects, [])], end=120), cluster(), framework=True)
+    ctx, driver = engine(make_trace([(0, objects, [])], end=120), cluster())
     run = finish(ctx, driver)
     return Counter(r.node for r in records(run, "PodScheduled"))
 

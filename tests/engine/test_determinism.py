@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pytest_simkube.engine.options import EngineOptions
 from pytest_simkube.engine.run import run_scenario
 from pytest_simkube.runrecord import dumps
 from tests.conftest import SIMKUBE_TRACES, require_reference
@@ -14,7 +13,7 @@ def _run(seed: int) -> str:
     sc = scenario(groups=[group("general", min_size=2, cpu=8000)], seed=seed)
     from pytest_simkube.trace import read_trace
 
-    record = run_scenario(sc, trace=read_trace(trace_path), options=EngineOptions(scheduler="simple"))
+    record = run_scenario(sc, trace=read_trace(trace_path))
     return dumps(record, engine_stats=False)
 
 
@@ -33,7 +32,7 @@ def test_the_seed_defaults_to_the_scenario_seed():
 
     trace = read_trace(require_reference(SIMKUBE_TRACES / "cronjob.sktrace"))
     sc = scenario(groups=[group()], seed=5)
-    record = run_scenario(sc, trace=trace, options=EngineOptions(scheduler="simple"))
+    record = run_scenario(sc, trace=trace)
     assert record.header.seed == 5
     assert record.header.complete
     assert record.stats is not None and record.stats.wall_seconds > 0

@@ -60,8 +60,7 @@ def test_builtin_owner_uses_the_first_hash_bucket_whatever_the_pod_hash():
                                                  ("bare-pods.sktrace", None)])
 def test_simkube_example_traces_replay_with_their_lifecycles(name, expected):
     trace = read_trace(require_reference(SIMKUBE_TRACES / name))
-    record = run_scenario(scenario(groups=[group(min_size=2)]), trace=trace,
-                          options=EngineOptions(scheduler="simple"))
+    record = run_scenario(scenario(groups=[group(min_size=2)]), trace=trace)
     times = sorted(run_times(record).values())
     if expected is None:
         owner_runs = sorted(

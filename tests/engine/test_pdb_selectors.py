@@ -20,8 +20,7 @@ def pdb(name: str, selector: object, **spec: object) -> dict:
 
 
 def cluster_with(*budgets: dict) -> ClusterAPI:
-    ctx, driver = engine(make_trace([(0, [deployment("web", 3), *budgets], [])], end=60), [node("n")],
-                         framework=True)
+    ctx, driver = engine(make_trace([(0, [deployment("web", 3), *budgets], [])], end=60), [node("n")])
     finish(ctx, driver)
     return ClusterAPI(ctx)
 
@@ -44,7 +43,7 @@ def test_empty_selector_selects_every_pod_and_an_absent_one_none():
 
 
 def test_a_malformed_selector_is_a_trace_error_naming_the_budget():
-    ctx, _ = engine(make_trace([(0, [], [])], end=60), [node("n")], framework=True)
+    ctx, _ = engine(make_trace([(0, [], [])], end=60), [node("n")])
     ctx.store.put("PodDisruptionBudget",
                   pdb("bad", {"matchExpressions": [{"key": "app", "operator": "Gt", "values": ["1"]}]}))
     api = ClusterAPI(ctx)
