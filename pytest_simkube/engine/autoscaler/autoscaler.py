@@ -86,6 +86,9 @@ class ClusterAutoscaler:
             max_parallelism=options.max_scale_down_parallelism,
             unneeded_time=options.scale_down_unneeded_time,
             scan_interval=options.scan_interval,
+            non_empty_candidates_count=options.scale_down_non_empty_candidates_count,
+            candidates_pool_ratio=options.scale_down_candidates_pool_ratio,
+            candidates_pool_min_count=options.scale_down_candidates_pool_min_count,
         ), self.pod_cache, api.pod)
         self._group_option_cache: dict[str, NodeGroupAutoscalingOptions] = {}
 

@@ -22,6 +22,15 @@ Upstream pieces, each reproduced here:
   (``RemainingPdbTracker.RemovePods``). Nodes that fail this simulation are not retried for
   ``unremovable-node-recheck-timeout``. Nodes already unneeded are simulated first, and the
   search stops at ``unneededNodesLimit`` unneeded nodes.
+* ``core/scaledown/legacy/scale_down.go`` ``UpdateUnneededNodes``: of the nodes that were not
+  unneeded before, only ``scale-down-non-empty-candidates-count`` minus the unneeded nodes
+  already confirmed are looked for, and only among the first
+  ``max(ceil(nodes * scale-down-candidates-pool-ratio), scale-down-candidates-pool-min-count)``
+  of them.
+* Upstream bounds a loop's simulation by ``scale-down-simulation-timeout`` (wall time); the
+  model instead skips the simulation when its inputs are the same as in the last loop — the
+  nodes, their pods, PDB budgets, the unremovable and unneeded sets — since the answer would
+  be the same.
 * ``core/scaledown/unneeded/nodes.go``: a node stays unneeded since the first loop that found
   it so; it is removable after ``scale-down-unneeded-time`` (per group), while the group stays
   above its min size (``RemovableAt``).
@@ -32,7 +41,8 @@ Upstream pieces, each reproduced here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import math
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +173,10 @@ class RemainingPdbTracker:
                     return False
         return True
 
+    def budgets(self) -> tuple[int, ...]:
+        """Disruptions allowed per PDB, in PDB order: part of what a simulation depends on."""
+        return tuple(b[2] for b in self._budgets)
+
     def remove_pods(self, pods: Sequence[Pod]) -> None:
         for pod in pods:
             for budget in self.matching(pod):
@@ -285,6 +299,15 @@ class PlannerSettings:
     max_parallelism: int = 10
     unneeded_time: float = 600.0
     scan_interval: float = 10.0
+    non_empty_candidates_count: int = 30
+    candidates_pool_ratio: float = 0.1
+    candidates_pool_min_count: int = 50
+
+    def candidates_pool_size(self, nodes: int, others: int) -> int:
+        """How many not-yet-unneeded nodes may be simulated: ``max(ceil(nodes * ratio), min count)``,
+        at most all of them (a ratio of 1.0 turns the heuristic off)."""
+        size = max(math.ceil(nodes * self.candidates_pool_ratio), self.candidates_pool_min_count)
+        return min(size, others)
 
     def unneeded_nodes_limit(self, unneeded: int) -> int:
         """``unneededNodesLimit``: finding more unneeded nodes than can be deleted before they
@@ -307,9 +330,14 @@ class ScaleDownPlanner:
         self.unremovable_until: dict[str, float] = {}
         self.last_reasons: dict[str, str] = {}
         """Why each candidate was not unneeded in the last update (for tests and docs)."""
+        self.simulations_run = 0
+        self.simulations_skipped = 0
+        self._last_inputs: tuple[Hashable, ...] | None = None
+        self._simulation_reasons: dict[str, str] = {}
 
     def candidates(self, nodes: Sequence[Node]) -> list[Node]:
         """Ready group nodes below their group's threshold, not annotated against scale-down."""
+        self.last_reasons = {}
         out = []
         for node in nodes:
             if not node.group or not node.ready or node.removing:
@@ -329,38 +357,65 @@ class ScaleDownPlanner:
 
     def update(self, now: float, nodes: Sequence[Node], pods_on: Callable[[str], list[Pod]],
                tracker: RemainingPdbTracker, simulation: Callable[[], ClusterSimulation]) -> None:
-        """``UpdateClusterState``: simulate removing each candidate, in node order."""
-        self.last_reasons = {}
+        """``UpdateClusterState``: simulate removing the candidates, already-unneeded nodes first."""
         self.unremovable_until = {n: t for n, t in self.unremovable_until.items() if t > now}
-        # ScaleDownCandidatesSortingProcessor: nodes already unneeded first, then node order.
-        candidates = sorted(self.candidates(nodes), key=lambda n: n.name not in self.unneeded.since)
+        candidates = self.candidates(nodes)
         limit = self.settings.unneeded_nodes_limit(len(self.unneeded.since))
-        removable: list[NodeToRemove] = []
-        sim: ClusterSimulation | None = None
-        gone: set[str] = set()
+        if not candidates:
+            self._last_inputs = None
+            self.unneeded.update([], now)
+            return
+        # The same inputs as the last simulated loop give the same answer: that loop's.
+        inputs = self._inputs(nodes, tracker.budgets(), limit)
+        if inputs == self._last_inputs:
+            self.simulations_skipped += 1
+            self.last_reasons.update(self._simulation_reasons)
+            self.unneeded.update(list(self.unneeded.nodes.values()), now)
+            return
+        eligibility = dict(self.last_reasons)
+        fresh = []
         for node in candidates:
+            if node.name in self.unremovable_until:
+                self.last_reasons[node.name] = "RecentlyUnremovable"
+            else:
+                fresh.append(node)
+        # chooseCandidates: nodes already unneeded are all re-checked; the others only up to
+        # the non-empty candidates count, within the candidates pool.
+        previous = [n for n in fresh if n.name in self.unneeded.since]
+        others = [n for n in fresh if n.name not in self.unneeded.since]
+        removable: list[NodeToRemove] = []
+        search = _Search(self, now, pods_on, tracker, simulation)
+        for node in previous:
             if len(removable) >= limit:
                 self.last_reasons[node.name] = "UnneededNodesLimit"
                 continue
-            if node.name in self.unremovable_until:
-                self.last_reasons[node.name] = "RecentlyUnremovable"
-                continue
-            drain = pods_to_move(pods_on(node.name), tracker, self.settings.drain)
-            if drain.blocking is not None:
-                self.last_reasons[node.name] = drain.blocking[1]
-                self.unremovable_until[node.name] = now + self.settings.recheck_timeout
-                continue
-            if drain.pods:
-                if sim is None:
-                    sim = simulation()
-                if not self._find_place(sim, node.name, drain.pods, gone):
-                    self.last_reasons[node.name] = NO_PLACE_TO_MOVE_PODS
-                    self.unremovable_until[node.name] = now + self.settings.recheck_timeout
-                    continue
-            tracker.remove_pods(drain.pods)
-            gone.add(node.name)
-            removable.append(NodeToRemove(node.name, node.group, [p.key for p in drain.pods]))
+            search.try_node(node, removable)
+        wanted = min(self.settings.non_empty_candidates_count - len(removable), len(others))
+        pool = self.settings.candidates_pool_size(len(nodes), len(others))
+        found = 0
+        for index, node in enumerate(others):
+            if len(removable) >= limit:
+                self.last_reasons[node.name] = "UnneededNodesLimit"
+            elif index >= pool or found >= wanted:
+                self.last_reasons[node.name] = "CandidatesPoolLimit"
+            elif search.try_node(node, removable):
+                found += 1
         self.unneeded.update(removable, now)
+        self.simulations_run += 1
+        self._simulation_reasons = {n: r for n, r in self.last_reasons.items() if n not in eligibility}
+        self._last_inputs = inputs
+
+    def forget_last_simulation(self) -> None:
+        """Make the next update simulate even if nothing changed (benchmarks time that path)."""
+        self._last_inputs = None
+
+    def _inputs(self, nodes: Sequence[Node], budgets: tuple[int, ...], limit: int) -> tuple[Hashable, ...]:
+        """Everything an update's outcome depends on besides the clock: each node's state,
+        labels, taints and annotations and its pods, the PDB budgets, the nodes recently found
+        unremovable and those already unneeded, and the unneeded-nodes limit."""
+        cluster = tuple((n.name, n.ready, n.removing, n.group, frozenset(n.pods),
+                         repr(n.manifest.get("metadata")), repr(n.manifest.get("spec"))) for n in nodes)
+        return (cluster, budgets, frozenset(self.unremovable_until), frozenset(self.unneeded.since), limit)
 
     def _find_place(self, sim: ClusterSimulation, node: str, pods: Sequence[Pod], gone: set[str]) -> bool:
         """``findPlaceFor``: move each pod to another live node; keep the moves on success."""
@@ -383,6 +438,41 @@ class ScaleDownPlanner:
         """Empty and to-drain nodes whose unneeded time has passed."""
         nodes = self.unneeded.removable_at(now, unneeded_time, group_sizes, group_min)
         return [n for n in nodes if not n.pods], [n for n in nodes if n.pods]
+
+
+class _Search:
+    """One update's drain simulations: the what-if cluster (built on first need), the nodes
+    already planned to go, and the PDB budget left."""
+
+    def __init__(self, planner: ScaleDownPlanner, now: float, pods_on: Callable[[str], list[Pod]],
+                 tracker: RemainingPdbTracker, simulation: Callable[[], ClusterSimulation]) -> None:
+        self.planner = planner
+        self.now = now
+        self.pods_on = pods_on
+        self.tracker = tracker
+        self.simulation = simulation
+        self.sim: ClusterSimulation | None = None
+        self.gone: set[str] = set()
+
+    def try_node(self, node: Node, removable: list[NodeToRemove]) -> bool:
+        """``SimulateNodeRemoval``: True (and the node appended) when all its pods can go."""
+        planner = self.planner
+        drain = pods_to_move(self.pods_on(node.name), self.tracker, planner.settings.drain)
+        if drain.blocking is not None:
+            planner.last_reasons[node.name] = drain.blocking[1]
+            planner.unremovable_until[node.name] = self.now + planner.settings.recheck_timeout
+            return False
+        if drain.pods:
+            if self.sim is None:
+                self.sim = self.simulation()
+            if not planner._find_place(self.sim, node.name, drain.pods, self.gone):
+                planner.last_reasons[node.name] = NO_PLACE_TO_MOVE_PODS
+                planner.unremovable_until[node.name] = self.now + planner.settings.recheck_timeout
+                return False
+        self.tracker.remove_pods(drain.pods)
+        self.gone.add(node.name)
+        removable.append(NodeToRemove(node.name, node.group, [p.key for p in drain.pods]))
+        return True
 
 
 def crop_nodes(empty: Sequence[NodeToRemove], drain: Sequence[NodeToRemove], *, max_parallelism: int,
