@@ -16,7 +16,7 @@ from pytest_simkube.errors import ScenarioError
 from pytest_simkube.scenario.config_files import GitRevisionFiles, git
 from pytest_simkube.scenario.loader import resolve_config
 from pytest_simkube.scenario.model import Scenario
-from pytest_simkube.scenario.yamldoc import Reader, parse_yaml_documents
+from pytest_simkube.yamlstrict import Reader, parse_yaml_documents
 
 
 class BaselineUnavailable(ScenarioError):

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from pytest_simkube.errors import ScenarioError
-from pytest_simkube.scenario.yamldoc import Reader
+from pytest_simkube.yamlstrict import Reader
 
 
 class ConfigFiles(Protocol):

@@ -26,7 +26,7 @@ from pytest_simkube.scenario.model import (
 from pytest_simkube.scenario.nodes import group_name, parse_static_nodes, parse_template
 from pytest_simkube.scenario.patches import Patch, parse_patch, parse_patch_text
 from pytest_simkube.scenario.scheduler_config import resolve_scheduler_config
-from pytest_simkube.scenario.yamldoc import Reader, child_path, parse_yaml_documents
+from pytest_simkube.yamlstrict import Reader, child_path, parse_yaml_documents
 
 SCENARIO_SUFFIX = ".simkube.yaml"
 TOP_LEVEL_KEYS = ("name", "description", "trace", "duration", "seed", "cluster", "config", "expect")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_simkube.kube.quantity import format_bytes, format_cpu_millis
-from pytest_simkube.scenario.yamldoc import Reader, child_path
+from pytest_simkube.yamlstrict import Reader, child_path
 
 DEFAULT_PODS = 110
 """kubelet's default ``maxPods``."""

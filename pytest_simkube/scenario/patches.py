@@ -18,8 +18,8 @@ from typing import Any
 
 from pytest_simkube.errors import ConfigError
 from pytest_simkube.scenario.strategic_merge import PatchError, clean, strategic_merge
-from pytest_simkube.scenario.yamldoc import Reader, child_path, parse_yaml_documents
 from pytest_simkube.trace.model import GVK, Trace
+from pytest_simkube.yamlstrict import Reader, child_path, parse_yaml_documents
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pytest_simkube.errors import ConfigError
 from pytest_simkube.scenario.config_files import ConfigFiles
-from pytest_simkube.scenario.yamldoc import Reader, child_path
+from pytest_simkube.yamlstrict import Reader, child_path
 
 
 def resolve_scheduler_config(reader: Reader, value: Any, path: str,

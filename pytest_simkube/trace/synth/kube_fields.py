@@ -13,20 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_simkube.trace.synth.values import Pattern
-from pytest_simkube.trace.synth.yamlnodes import SpecNode
+from pytest_simkube.yamlstrict import YamlNode
 
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _NODE_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
 _LABEL_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
-def _text(node: SpecNode) -> str:
+def _text(node: YamlNode) -> str:
     value = node.string()
     node.parsed(Pattern, "placeholder")
     return value
 
 
-def _strings(node: SpecNode) -> list[str]:
+def _strings(node: YamlNode) -> list[str]:
     return [_text(item) for item in node.sequence()]
 
 
@@ -34,7 +34,7 @@ def _sorted(mapping: dict[str, Any]) -> dict[str, Any]:
     return {key: mapping[key] for key in sorted(mapping)}
 
 
-def toleration(node: SpecNode) -> dict[str, Any]:
+def toleration(node: YamlNode) -> dict[str, Any]:
     fields = node.mapping(("key", "operator", "value", "effect", "tolerationSeconds"))
     out: dict[str, Any] = {}
     if "key" in fields:
@@ -57,7 +57,7 @@ def toleration(node: SpecNode) -> dict[str, Any]:
     return _sorted(out)
 
 
-def _node_requirement(node: SpecNode) -> dict[str, Any]:
+def _node_requirement(node: YamlNode) -> dict[str, Any]:
     fields = node.mapping(("key", "operator", "values"), required=("key", "operator"))
     operator = fields["operator"].choice(_NODE_OPERATORS)
     values = _strings(fields["values"]) if "values" in fields else []
@@ -73,7 +73,7 @@ def _node_requirement(node: SpecNode) -> dict[str, Any]:
     return out
 
 
-def _node_selector_term(node: SpecNode) -> dict[str, Any]:
+def _node_selector_term(node: YamlNode) -> dict[str, Any]:
     fields = node.mapping(("matchExpressions", "matchFields"))
     out: dict[str, Any] = {}
     for key in ("matchExpressions", "matchFields"):
@@ -82,11 +82,11 @@ def _node_selector_term(node: SpecNode) -> dict[str, Any]:
     return out
 
 
-def _weight(node: SpecNode) -> int:
+def _weight(node: YamlNode) -> int:
     return node.integer(minimum=1, maximum=100)
 
 
-def _node_affinity(node: SpecNode) -> dict[str, Any]:
+def _node_affinity(node: YamlNode) -> dict[str, Any]:
     required_key = "requiredDuringSchedulingIgnoredDuringExecution"
     preferred_key = "preferredDuringSchedulingIgnoredDuringExecution"
     fields = node.mapping((required_key, preferred_key))
@@ -105,7 +105,7 @@ def _node_affinity(node: SpecNode) -> dict[str, Any]:
     return out
 
 
-def label_selector(node: SpecNode) -> dict[str, Any]:
+def label_selector(node: YamlNode) -> dict[str, Any]:
     """A metav1 ``LabelSelector`` (matchLabels / matchExpressions with In, NotIn, Exists, DoesNotExist)."""
     fields = node.mapping(("matchLabels", "matchExpressions"))
     out: dict[str, Any] = {}
@@ -132,7 +132,7 @@ def label_selector(node: SpecNode) -> dict[str, Any]:
     return out
 
 
-def _pod_affinity_term(node: SpecNode) -> dict[str, Any]:
+def _pod_affinity_term(node: YamlNode) -> dict[str, Any]:
     fields = node.mapping(
         ("labelSelector", "namespaces", "topologyKey", "namespaceSelector", "matchLabelKeys",
          "mismatchLabelKeys"),
@@ -148,7 +148,7 @@ def _pod_affinity_term(node: SpecNode) -> dict[str, Any]:
     return _sorted(out)
 
 
-def _pod_affinity(node: SpecNode) -> dict[str, Any]:
+def _pod_affinity(node: YamlNode) -> dict[str, Any]:
     required_key = "requiredDuringSchedulingIgnoredDuringExecution"
     preferred_key = "preferredDuringSchedulingIgnoredDuringExecution"
     fields = node.mapping((required_key, preferred_key))
@@ -165,7 +165,7 @@ def _pod_affinity(node: SpecNode) -> dict[str, Any]:
     return out
 
 
-def affinity(node: SpecNode) -> dict[str, Any]:
+def affinity(node: YamlNode) -> dict[str, Any]:
     fields = node.mapping(("nodeAffinity", "podAffinity", "podAntiAffinity"))
     out: dict[str, Any] = {}
     if "nodeAffinity" in fields:
@@ -176,7 +176,7 @@ def affinity(node: SpecNode) -> dict[str, Any]:
     return out
 
 
-def topology_spread_constraint(node: SpecNode) -> dict[str, Any]:
+def topology_spread_constraint(node: YamlNode) -> dict[str, Any]:
     fields = node.mapping(
         ("maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains",
          "nodeAffinityPolicy", "nodeTaintsPolicy", "matchLabelKeys"),

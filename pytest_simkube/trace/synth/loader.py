@@ -50,7 +50,7 @@ from pytest_simkube.trace.synth.values import (
     seconds,
     timestamp,
 )
-from pytest_simkube.trace.synth.yamlnodes import SpecNode, compose_document
+from pytest_simkube.yamlstrict import YamlNode, compose_document
 
 _TOP_KEYS = ("start", "duration", "seed", "podStartDelay", "namespaces", "priorityClasses",
              "emitPriorityClasses", "workloads")
@@ -109,7 +109,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> SynthSpec
 
 def parse_spec(text: str, source: str = "<spec>") -> SynthSpec:
     """Validate spec text (YAML) into a :class:`SynthSpec`."""
-    root = compose_document(text, source)
+    root = compose_document(text, source, TraceError)
     top = root.mapping(_TOP_KEYS, required=("duration", "workloads"))
     start_ts = top["start"].parsed(timestamp, "start time") if "start" in top else timestamp(DEFAULT_START)
     duration = top["duration"].parsed(positive_seconds, "duration")
@@ -152,7 +152,7 @@ class _Context:
     priority_values: dict[str, int]
 
 
-def _priority_classes(node: SpecNode) -> tuple[PriorityClassSpec, ...]:
+def _priority_classes(node: YamlNode) -> tuple[PriorityClassSpec, ...]:
     result: list[PriorityClassSpec] = []
     seen: dict[str, int] = {}
     for item in node.sequence():
@@ -178,14 +178,14 @@ def _priority_classes(node: SpecNode) -> tuple[PriorityClassSpec, ...]:
     return tuple(result)
 
 
-def _offset(node: SpecNode, context: _Context, what: str) -> int:
+def _offset(node: YamlNode, context: _Context, what: str) -> int:
     value = node.parsed(seconds, "duration")
     if value >= context.duration:
         raise node.error(f"{what} ({value:g}s) must be before the end of the trace ({context.duration}s)")
     return int(value)
 
 
-def _workload(node: SpecNode, index: int, context: _Context) -> WorkloadGroup:
+def _workload(node: YamlNode, index: int, context: _Context) -> WorkloadGroup:
     raw = node.mapping()
     if "kind" not in raw:
         raise node.error(f"missing required key 'kind' (one of {', '.join(KINDS)})")
@@ -242,7 +242,7 @@ def _workload(node: SpecNode, index: int, context: _Context) -> WorkloadGroup:
     return workload
 
 
-def _namespaces(node: SpecNode | None, context: _Context) -> tuple[str, ...]:
+def _namespaces(node: YamlNode | None, context: _Context) -> tuple[str, ...]:
     if node is None:
         if context.namespaces is not None:
             return context.namespaces[:1]
@@ -258,7 +258,7 @@ def _namespaces(node: SpecNode | None, context: _Context) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _check_size(group: WorkloadGroup, fields: dict[str, SpecNode], context: _Context) -> None:
+def _check_size(group: WorkloadGroup, fields: dict[str, YamlNode], context: _Context) -> None:
     """Refuse an entry whose time points (over all its ``count`` copies) exceed :data:`MAX_SAMPLES`.
 
     The estimate is what the generator will allocate: one replica sample per ``resample``
@@ -291,7 +291,7 @@ def _check_size(group: WorkloadGroup, fields: dict[str, SpecNode], context: _Con
                          "shorten the duration, lower the rate or count, or resample less often")
 
 
-def _check_expansion(group: WorkloadGroup, fields: dict[str, SpecNode], context: _Context) -> None:
+def _check_expansion(group: WorkloadGroup, fields: dict[str, YamlNode], context: _Context) -> None:
     """Render every workload's name and labels once, so bad results fail at load time."""
     max_length = MAX_NAME_LENGTH[group.kind]
     for i in range(group.count):
@@ -308,7 +308,7 @@ def _check_expansion(group: WorkloadGroup, fields: dict[str, SpecNode], context:
         raise target.error(f"priority class {priority!r} is not defined in 'priorityClasses'")
 
 
-def _check_unique_names(groups: tuple[WorkloadGroup, ...], node: SpecNode) -> None:
+def _check_unique_names(groups: tuple[WorkloadGroup, ...], node: YamlNode) -> None:
     seen: dict[tuple[str, str, str], int] = {}
     items = node.sequence()
     for group in groups:
@@ -321,7 +321,7 @@ def _check_unique_names(groups: tuple[WorkloadGroup, ...], node: SpecNode) -> No
             seen[key] = group.index
 
 
-def _replicas(node: SpecNode, context: _Context, created_at: int) -> ReplicaSchedule:
+def _replicas(node: YamlNode, context: _Context, created_at: int) -> ReplicaSchedule:
     if not node.is_mapping:
         return FixedReplicas(node.integer(minimum=0, maximum=MAX_REPLICAS))
     fields = node.mapping(("diurnal", "steps"))
@@ -363,7 +363,7 @@ def _replicas(node: SpecNode, context: _Context, created_at: int) -> ReplicaSche
     return SteppedReplicas(tuple(steps))
 
 
-def _arrivals(node: SpecNode, context: _Context) -> tuple[Arrivals, tuple[int, int | None]]:
+def _arrivals(node: YamlNode, context: _Context) -> tuple[Arrivals, tuple[int, int | None]]:
     fields = node.mapping(("times", "poisson", "from", "until"))
     processes = [key for key in ("times", "poisson") if key in fields]
     if len(processes) != 1:
@@ -383,14 +383,14 @@ def _arrivals(node: SpecNode, context: _Context) -> tuple[Arrivals, tuple[int, i
     ), (begin, end)
 
 
-def _int_choice(node: SpecNode) -> IntChoice:
+def _int_choice(node: YamlNode) -> IntChoice:
     if node.is_sequence:
         return IntChoice(tuple(item.integer(minimum=1, maximum=MAX_PER_JOB)
                                for item in node.sequence(min_items=1)))
     return IntChoice((node.integer(minimum=1, maximum=MAX_PER_JOB),))
 
 
-def _runtime(node: SpecNode) -> RunTime:
+def _runtime(node: YamlNode) -> RunTime:
     kinds = ("fixed", "uniform", "lognormal", "exponential")
     fields = node.mapping((*kinds, "min", "max"))
     chosen = [key for key in kinds if key in fields]
@@ -421,7 +421,7 @@ def _runtime(node: SpecNode) -> RunTime:
     return RunTime(kind, params, minimum, maximum)
 
 
-def _pod_template(node: SpecNode, context: _Context) -> PodTemplate:
+def _pod_template(node: YamlNode, context: _Context) -> PodTemplate:
     fields = node.mapping(("image", "containerName", "command", "resources", "priorityClassName",
                            "nodeSelector", "tolerations", "affinity", "topologySpreadConstraints"))
     template: dict[str, Any] = {}
@@ -453,7 +453,7 @@ def _pod_template(node: SpecNode, context: _Context) -> PodTemplate:
     return PodTemplate(**template)
 
 
-def _shapes(node: SpecNode) -> tuple[ResourceShape, ...]:
+def _shapes(node: YamlNode) -> tuple[ResourceShape, ...]:
     fields = node.mapping(("requests", "limits", "shapes"))
     if "shapes" in fields:
         if len(fields) != 1:
@@ -469,7 +469,7 @@ def _shapes(node: SpecNode) -> tuple[ResourceShape, ...]:
     return (_shape(fields, node, 1.0),)
 
 
-def _shape(fields: dict[str, SpecNode], node: SpecNode, weight: float) -> ResourceShape:
+def _shape(fields: dict[str, YamlNode], node: YamlNode, weight: float) -> ResourceShape:
     lists: dict[str, dict[str, str]] = {"requests": {}, "limits": {}}
     amounts: dict[str, dict[str, Any]] = {"requests": {}, "limits": {}}
     for key in ("requests", "limits"):

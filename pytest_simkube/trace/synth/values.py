@@ -1,6 +1,6 @@
 """Value parsers the spec loader shares: times, name patterns, Kubernetes names and labels.
 
-Each parser raises ``ValueError`` with a short reason; :meth:`SpecNode.parsed` adds the
+Each parser raises ``ValueError`` with a short reason; :meth:`YamlNode.parsed` adds the
 file, line and key.
 """
 
