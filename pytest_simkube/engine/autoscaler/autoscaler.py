@@ -32,6 +32,7 @@ from typing import Any
 
 from pytest_simkube.config.autoscaler import AutoscalerOptions, NodeGroupAutoscalingOptions
 from pytest_simkube.engine.autoscaler import expanders
+from pytest_simkube.engine.autoscaler.backoff import ExponentialBackoff
 from pytest_simkube.engine.autoscaler.estimator import equivalence_groups, equivalence_key
 from pytest_simkube.engine.autoscaler.scale_down import (
     DrainOptions,
@@ -49,6 +50,7 @@ from pytest_simkube.kube.pods import PodInfo
 
 POD_SCALE_UP_DELAY = "cluster-autoscaler.kubernetes.io/pod-scale-up-delay"
 REMOVED_REASON = "scaled-down"
+PROVISION_TIMEOUT_REASON = "provision-timeout"
 
 
 def filter_out_schedulable(sim: ClusterSimulation, pending: list[PodInfo]) -> list[PodInfo]:
@@ -91,6 +93,9 @@ class ClusterAutoscaler:
             candidates_pool_min_count=options.scale_down_candidates_pool_min_count,
         ), self.pod_cache, api.pod)
         self._group_option_cache: dict[str, NodeGroupAutoscalingOptions] = {}
+        self.backoff = ExponentialBackoff(options.initial_node_group_backoff_duration,
+                                          options.max_node_group_backoff_duration,
+                                          options.node_group_backoff_reset_timeout)
 
     def start(self) -> ClusterAutoscaler:
         self.api.every(self.options.scan_interval, self.run_once)
@@ -104,6 +109,7 @@ class ClusterAutoscaler:
         if self.loops % 100 == 0:
             self.pod_cache.forget_missing(api.store.pods)
             self.planner.sums.forget_missing(api.store.nodes)
+        self._remove_nodes_that_never_joined(now)
         scale_down_allowed = True
         pending = self._pods_to_help()
         if pending:
@@ -125,6 +131,27 @@ class ClusterAutoscaler:
             self._scale_down(now, scale_down_allowed)
 
     # -- scale-up ---------------------------------------------------------------------------
+    def _remove_nodes_that_never_joined(self, now: float) -> None:
+        """A node not Ready ``max-node-provision-time`` after it was requested failed to come
+        up: it is deleted (the group's target shrinks with it) and the group is backed off
+        (``clusterstate.go`` ``updateScaleRequests`` "Scale-up timed out" →
+        ``RegisterFailedScaleUp``; ``static_autoscaler.go`` ``removeOldUnregisteredNodes``,
+        which keeps the group at or above its min size)."""
+        api = self.api
+        for state in api.node_groups():
+            limit = self._group_options(state.name).max_node_provision_time or 0.0
+            failed = False
+            for name in list(state.nodes):
+                node = api.node(name)
+                if node is None or node.ready or node.removing or now - node.added_at <= limit:
+                    continue
+                if state.target <= int(state.spec.min_size):
+                    break
+                api.drain_and_remove_node(name, PROVISION_TIMEOUT_REASON)
+                failed = True
+            if failed:
+                self.backoff.backoff(state.name, now)
+
     def _pods_to_help(self) -> list[PodInfo]:
         out = []
         cutoff = self.options.expendable_pods_priority_cutoff
@@ -159,7 +186,8 @@ class ClusterAutoscaler:
             used.nodes += extra
         ctx = expanders.Context(self.rng, cluster_size=len(nodes),
                                 priorities=self.options.expander_priorities)
-        plan = plan_scale_up(api, self.options, sim, templates, equivalence_groups(pods), used, ctx)
+        plan = plan_scale_up(api, self.options, sim, templates, equivalence_groups(pods), used, ctx,
+                             backed_off=lambda group: self.backoff.is_backed_off(group, api.now))
         if plan is None:
             return False
         spec = api.node_group(plan.group).spec

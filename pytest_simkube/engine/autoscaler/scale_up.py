@@ -16,7 +16,7 @@ Upstream ``core/scaleup/orchestrator/orchestrator.go`` ``ScaleUp``:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,13 +65,17 @@ def resource_room(options: AutoscalerOptions, used: ClusterResources, template: 
 
 def plan_scale_up(api: Any, options: AutoscalerOptions, sim: ClusterSimulation, templates: TemplateNodes,
                   pod_groups: Sequence[PodEquivalenceGroup], used: ClusterResources,
-                  ctx: expanders.Context) -> ScaleUpPlan | None:
-    """The scale-up the orchestrator would execute now, or None."""
+                  ctx: expanders.Context, backed_off: Callable[[str], bool] = lambda _group: False
+                  ) -> ScaleUpPlan | None:
+    """The scale-up the orchestrator would execute now, or None. Groups for which
+    ``backed_off`` is true are skipped (``IsNodeGroupSafeToScaleUp``: "node group is backed off")."""
     option_list: list[expanders.Option] = []
     for state in api.node_groups():
         spec = state.spec
         if state.target >= spec.max_size:
             continue  # "max size reached"
+        if backed_off(spec.name):
+            continue
         template = template_manifest(spec, f"template-node-for-{spec.name}")
         room = resource_room(options, used, template)
         if room < 1:
