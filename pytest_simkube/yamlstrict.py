@@ -58,14 +58,26 @@ def located(line: int | None, path: str) -> str:
     return f"line {line}, key '{path}'" if path else f"line {line}"
 
 
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option a misspelt ``word`` most likely meant (difflib, then case-insensitive), or None."""
+    options = list(options)
+    hint = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if hint:
+        return hint[0]
+    lowered = {name.lower(): name for name in options}
+    return lowered.get(word.lower())
+
+
+def did_you_mean(word: str, options: Iterable[str], otherwise: str = "") -> str:
+    """`` (did you mean 'x'?)`` for the closest option, else ``otherwise``."""
+    hint = closest(word, options)
+    return f" (did you mean {hint!r}?)" if hint else otherwise
+
+
 def unknown_key_message(key: str, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
-    hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if not hint:
-        lowered = {name.lower(): name for name in allowed}
-        hint = [lowered[key.lower()]] if key.lower() in lowered else []
-    suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known keys: {', '.join(allowed)})"
-    return f"unknown key {key!r}{suggestion}"
+    known = ", ".join(allowed)
+    return f"unknown key {key!r}{did_you_mean(key, allowed, f' (known keys: {known})')}"
 
 
 def describe(value: Any) -> str:

@@ -16,7 +16,6 @@ default is ``least-waste`` since the flag changed from ``random`` (flags.go at H
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from typing import Any
 
 from pytest_simkube.errors import ConfigError
 from pytest_simkube.kube.duration import DurationError, format_duration, parse_duration
+from pytest_simkube.yamlstrict import did_you_mean
 
 # Upstream expander names (cluster-autoscaler/expander/expander.go AvailableExpanders).
 EXPANDERS = ("random", "most-pods", "least-waste", "price", "priority", "least-nodes", "grpc")
@@ -364,9 +364,8 @@ def _parse_expander(raw: Any, path: str, fail) -> str:
     names = [name.strip() for name in names]
     for name in names:
         if name not in EXPANDERS:
-            hint = difflib.get_close_matches(name, EXPANDERS, n=1)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise fail(path, f"unknown expander {name!r}{suggestion}; available: {', '.join(EXPANDERS)}")
+            raise fail(path, f"unknown expander {name!r}{did_you_mean(name, EXPANDERS)}; "
+                             f"available: {', '.join(EXPANDERS)}")
     if len(set(names)) != len(names):
         raise fail(path, f"expander {raw!r} lists the same expander twice")
     return ",".join(names)
@@ -437,9 +436,7 @@ def _unknown_option_message(key: Any) -> str:
         return f"option names must be strings, got {key!r}"
     candidates = [*_BY_SPELLING, *PRIORITIES_KEYS]
     spelling = [c for c in candidates if ("-" in c) == ("-" in key)] or candidates
-    hint = difflib.get_close_matches(key, spelling, n=1, cutoff=0.6)
-    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-    return f"unknown cluster-autoscaler option {key!r}{suggestion}"
+    return f"unknown cluster-autoscaler option {key!r}{did_you_mean(key, spelling)}"
 
 
 def _format_flag_value(kind: str, value: Any) -> str:
@@ -541,9 +538,8 @@ def parse_node_group_options(
             continue
         flag = _GROUP_OPTIONS.get(key) if isinstance(key, str) else None
         if flag is None:
-            hint = difflib.get_close_matches(str(key), GROUP_OPTION_KEYS, n=1)
             known = ", ".join(GROUP_OPTION_KEYS)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {known})"
+            suggestion = did_you_mean(str(key), GROUP_OPTION_KEYS, f" (known: {known})")
             raise fail(path, f"unknown node group autoscaling option {key!r}{suggestion}")
         values[flag.replace("-", "_")] = _convert(OPTION_SPECS[flag], raw, path, fail)
     return NodeGroupAutoscalingOptions(**values)

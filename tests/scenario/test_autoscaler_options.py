@@ -190,6 +190,12 @@ def test_node_group_override_errors():
         )
     assert info.value.where == "line 21, key 'cluster.nodeGroups[0].autoscaling.scaleDownUneededTime'"
     assert "did you mean 'scaleDownUnneededTime'?" in info.value.message
+    # Same hints as every other unknown key in a scenario, including a wrong letter case.
+    with pytest.raises(ConfigError,
+                       match=r"'SCALEDOWNUNNEEDEDTIME' \(did you mean 'scaleDownUnneededTime'\?\)"):
+        parse_node_group_options({"SCALEDOWNUNNEEDEDTIME": "1m"}, "s.yaml", "g")
+    with pytest.raises(ConfigError, match=r"unknown expander 'MOST-PODS' \(did you mean 'most-pods'\?\)"):
+        parse_autoscaler_options({"expander": "MOST-PODS"}, "s.yaml", "config.autoscaler")
     with pytest.raises(ConfigError, match="must be between 0 and 1"):
         parse_node_group_options({"scaleDownUtilizationThreshold": 2}, "s.yaml", "g")
     with pytest.raises(ConfigError, match="expected true or false"):
