@@ -30,6 +30,7 @@ from fractions import Fraction
 from math import ceil
 from typing import Any
 
+from pytest_simkube.errors import InputError
 from pytest_simkube.kube.quantity import QuantityError, parse_quantity
 
 CPU = "cpu"
@@ -42,12 +43,20 @@ DEFAULT_MILLI_CPU_REQUEST = 100
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
 
 
-class RequestsError(ValueError):
-    """A malformed resources stanza; ``where`` is the path inside the pod."""
+MAX_UNITS = 2**63 - 1
+"""Largest amount in scheduler units: upstream keeps every amount in an int64."""
+
+
+class RequestsError(InputError, ValueError):
+    """A malformed resources stanza; ``where`` is the path inside the pod or node.
+
+    An :class:`InputError` (so the CLI prints one line) and a ``ValueError`` (callers that
+    only know quantities catch that).  The file is not known here: callers that know it wrap
+    ``where`` and ``message`` into their own error.
+    """
 
     def __init__(self, where: str, message: str) -> None:
-        self.where = where
-        super().__init__(f"{where}: {message}")
+        super().__init__(None, where, message)
 
 
 @dataclass(frozen=True)
@@ -74,9 +83,17 @@ def is_scalar_resource_name(name: str) -> bool:
     return "/" in name
 
 
-def to_scheduler_units(name: str, value: Fraction) -> int:
-    """``MilliValue`` for cpu, ``Value`` for everything else (both round up)."""
-    return ceil(value * 1000) if name == CPU else ceil(value)
+def to_scheduler_units(name: str, value: Fraction, where: str = "") -> int:
+    """``MilliValue`` for cpu, ``Value`` for everything else (both round up).
+
+    An amount beyond int64 cannot exist in a real cluster (the API server stores int64
+    amounts); it is rejected instead of wrapping around in the node arrays.
+    """
+    units = ceil(value * 1000) if name == CPU else ceil(value)
+    if abs(units) > MAX_UNITS:
+        raise RequestsError(where or name, f"{name} amount is too large (more than 2^63-1 "
+                            f"{'millicores' if name == CPU else 'units'})")
+    return units
 
 
 def _resource_list(raw: Any, where: str) -> dict[str, Fraction]:
@@ -115,9 +132,25 @@ def _with_defaults(reqs: dict[str, Fraction], defaults: Mapping[str, Fraction] |
     return out
 
 
-def _container_requests(container: Any, where: str) -> dict[str, Fraction]:
+def _containers(spec: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    """``spec.containers`` / ``spec.initContainers``: a list of maps (or absent)."""
+    raw = spec.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise RequestsError(f"{where}.{key}", f"expected a list of containers, got {type(raw).__name__}")
+    for i, container in enumerate(raw):
+        if container is not None and not isinstance(container, Mapping):
+            raise RequestsError(f"{where}.{key}[{i}]",
+                                f"expected a container map, got {type(container).__name__}")
+    return [c or {} for c in raw]
+
+
+def _container_requests(container: Mapping[str, Any], where: str) -> dict[str, Fraction]:
     """The container's requests after API defaulting (missing request := limit)."""
-    resources = (container or {}).get("resources") or {}
+    resources = container.get("resources") or {}
+    if not isinstance(resources, Mapping):
+        raise RequestsError(where, f"expected a map, got {type(resources).__name__}")
     requests = _resource_list(resources.get("requests"), f"{where}.requests")
     for name, value in _resource_list(resources.get("limits"), f"{where}.limits").items():
         requests.setdefault(name, value)
@@ -128,15 +161,15 @@ def pod_requests_exact(spec: Mapping[str, Any], non_missing: Mapping[str, Fracti
                        where: str = "spec") -> dict[str, Fraction]:
     """``resourcehelper.PodRequests`` on a pod spec, as exact quantities per resource name."""
     reqs: dict[str, Fraction] = {}
-    for i, container in enumerate(spec.get("containers") or []):
+    for i, container in enumerate(_containers(spec, "containers", where)):
         own = _container_requests(container, f"{where}.containers[{i}].resources")
         _add(reqs, _with_defaults(own, non_missing))
     restartable: dict[str, Fraction] = {}
     init_need: dict[str, Fraction] = {}
-    for i, container in enumerate(spec.get("initContainers") or []):
+    for i, container in enumerate(_containers(spec, "initContainers", where)):
         own = _with_defaults(_container_requests(container, f"{where}.initContainers[{i}].resources"),
                              non_missing)
-        if (container or {}).get("restartPolicy") == "Always":
+        if container.get("restartPolicy") == "Always":
             _add(reqs, own)
             _add(restartable, own)
             need = dict(restartable)
@@ -162,14 +195,14 @@ def pod_resources(spec: Mapping[str, Any], where: str = "spec") -> PodResources:
     requests: dict[str, int] = {}
     for name, value in exact.items():
         if name in (CPU, MEMORY, EPHEMERAL_STORAGE, PODS) or is_scalar_resource_name(name):
-            units = to_scheduler_units(name, value)
+            units = to_scheduler_units(name, value, f"{where} requests")
             if units:
                 requests[name] = units
     non_zero = pod_requests_exact(spec, _NON_MISSING, where=where)
     return PodResources(
         requests=requests,
-        non_zero_milli_cpu=to_scheduler_units(CPU, non_zero.get(CPU, Fraction(0))),
-        non_zero_memory=to_scheduler_units(MEMORY, non_zero.get(MEMORY, Fraction(0))),
+        non_zero_milli_cpu=to_scheduler_units(CPU, non_zero.get(CPU, Fraction(0)), f"{where} requests"),
+        non_zero_memory=to_scheduler_units(MEMORY, non_zero.get(MEMORY, Fraction(0)), f"{where} requests"),
     )
 
 
@@ -184,5 +217,5 @@ def node_allocatable(status: Mapping[str, Any], where: str = "status") -> dict[s
     out: dict[str, int] = {}
     for name, value in _resource_list(raw, where).items():
         if name in (CPU, MEMORY, EPHEMERAL_STORAGE, PODS) or is_scalar_resource_name(name):
-            out[name] = to_scheduler_units(name, value)
+            out[name] = to_scheduler_units(name, value, f"{where}.{name}")
     return out

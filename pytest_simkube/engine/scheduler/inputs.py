@@ -106,7 +106,9 @@ def _pod(source: str, where: str, raw: Any) -> PodInfo:
 def _check_node(source: str, where: str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise InputError(source, where, "a node must be a map")
-    name = (raw.get("metadata") or {}).get("name")
+    if not isinstance(raw.get("metadata"), Mapping):
+        raise InputError(source, f"{where}.metadata", "a node needs a metadata map")
+    name = raw["metadata"].get("name")
     if not isinstance(name, str) or not name:
         raise InputError(source, f"{where}.metadata.name", "a node needs a name")
     return dict(raw)

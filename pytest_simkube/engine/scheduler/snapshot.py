@@ -45,20 +45,40 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from pytest_simkube.errors import InputError
 from pytest_simkube.kube.pods import HostPort, PodInfo, PodParseError, Taint, parse_pod, parse_taints
-from pytest_simkube.kube.requests import CPU, EPHEMERAL_STORAGE, MEMORY, PODS, RequestsError, node_allocatable
+from pytest_simkube.kube.requests import (
+    CPU,
+    EPHEMERAL_STORAGE,
+    MAX_UNITS,
+    MEMORY,
+    PODS,
+    RequestsError,
+    node_allocatable,
+)
+
+_CHECKED_AMOUNT = 2**40
+"""Pods asking for more than this of a resource are checked against int64 overflow of the node's
+sum; smaller requests would need millions of pods on one node to overflow."""
 
 BASE_RESOURCES = (CPU, MEMORY, EPHEMERAL_STORAGE, PODS)
 """Columns 0..3 of ``allocatable`` / ``requested``; extended resources follow."""
 
 
-class SnapshotError(ValueError):
-    """An inconsistent change (unknown node, duplicate pod) or a malformed object."""
+class SnapshotError(InputError, ValueError):
+    """An inconsistent change (unknown node, duplicate pod) or a malformed object.
 
-    def __init__(self, where: str, message: str) -> None:
-        self.where = where
-        self.message = message
-        super().__init__(f"{where}: {message}" if where else message)
+    ``where`` is the path inside the object, ``obj`` the object (``node n1``).  The file is
+    not known here: readers re-raise ``where`` and ``message`` under their own path.
+    """
+
+    def __init__(self, where: str, message: str, obj: str | None = None) -> None:
+        self.obj = obj
+        super().__init__(None, where, message)
+
+    def format(self) -> str:
+        parts = [p for p in (self.source, self.obj, self.where) if p]
+        return ": ".join([*parts, self.message])
 
 
 def normalized_image_name(name: str) -> str:
@@ -92,10 +112,46 @@ class SnapshotListener(Protocol):
 
 
 def _node_name(node: Mapping[str, Any]) -> str:
-    name = (node.get("metadata") or {}).get("name") if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        raise SnapshotError("", f"a node must be a map, got {type(node).__name__}")
+    meta = node.get("metadata")
+    if not isinstance(meta, Mapping):
+        raise SnapshotError("metadata", "a node needs a metadata map")
+    name = meta.get("name")
     if not name or not isinstance(name, str):
         raise SnapshotError("metadata.name", "a node needs a name")
     return name
+
+
+def _map_field(obj: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SnapshotError(where, f"expected a map, got {type(value).__name__}")
+    return value
+
+
+def _node_images(status: Mapping[str, Any]) -> dict[str, int]:
+    """``status.images``: image name -> size in bytes (ImageLocality reads it)."""
+    raw = status.get("images")
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise SnapshotError("status.images", f"expected a list, got {type(raw).__name__}")
+    images: dict[str, int] = {}
+    for i, image in enumerate(raw):
+        if not isinstance(image, Mapping):
+            raise SnapshotError(f"status.images[{i}]", f"expected a map, got {type(image).__name__}")
+        size = image.get("sizeBytes") or 0
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_UNITS:
+            raise SnapshotError(f"status.images[{i}].sizeBytes", "expected a byte count")
+        names = image.get("names") or []
+        if not isinstance(names, list):
+            raise SnapshotError(f"status.images[{i}].names", "expected a list of image names")
+        for image_name in names:
+            images[str(image_name)] = size
+    return images
 
 
 class Snapshot:
@@ -261,22 +317,23 @@ class Snapshot:
 
     def _parse_node(self, node: Mapping[str, Any], slot: int) -> NodeInfo:
         name = _node_name(node)
-        meta = node.get("metadata") or {}
-        spec = node.get("spec") or {}
-        status = node.get("status") or {}
         try:
-            allocatable = node_allocatable(status)
-            taints = parse_taints(spec.get("taints"))
-        except RequestsError as exc:
-            raise SnapshotError(exc.where, str(exc).split(": ", 1)[-1]) from None
-        except PodParseError as exc:
-            raise SnapshotError(exc.where, exc.message) from None
-        images: dict[str, int] = {}
-        for image in status.get("images") or []:
-            size = int((image or {}).get("sizeBytes") or 0)
-            for image_name in (image or {}).get("names") or []:
-                images[str(image_name)] = size
-        labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+            return self._parse_named_node(node, name, slot)
+        except SnapshotError as exc:
+            raise SnapshotError(exc.where or "", exc.message, obj=f"node {name}") from None
+        except (RequestsError, PodParseError) as exc:
+            raise SnapshotError(exc.where or "", exc.message, obj=f"node {name}") from None
+
+    @staticmethod
+    def _parse_named_node(node: Mapping[str, Any], name: str, slot: int) -> NodeInfo:
+        meta = _map_field(node, "metadata", "metadata")
+        spec = _map_field(node, "spec", "spec")
+        status = _map_field(node, "status", "status")
+        allocatable = node_allocatable(status)
+        taints = parse_taints(spec.get("taints"))
+        images = _node_images(status)
+        labels_raw = _map_field(meta, "labels", "metadata.labels")
+        labels = {str(k): str(v) for k, v in labels_raw.items()}
         return NodeInfo(slot=slot, name=name, raw=dict(node), labels=labels, taints=taints,
                         unschedulable=bool(spec.get("unschedulable")), allocatable=allocatable, images=images)
 
@@ -413,6 +470,8 @@ class Snapshot:
             raise SnapshotError("metadata.name", f"pod {info.key} is already in the snapshot")
         info.node_name = target
         vec = self.request_vector(info)
+        if int(vec.max(initial=0)) > _CHECKED_AMOUNT:
+            self._check_room(info, slot, vec)
         self.requested[slot] += vec
         self.non_zero_requested[slot, 0] += info.resources.non_zero_milli_cpu
         self.non_zero_requested[slot, 1] += info.resources.non_zero_memory
@@ -427,6 +486,14 @@ class Snapshot:
         for listener in self._listeners:
             listener.on_pod_added(self, info, slot)
         return info
+
+    def _check_room(self, info: PodInfo, slot: int, vec: np.ndarray) -> None:
+        """Refuse a sum the int64 columns cannot hold (only huge requests get here)."""
+        used = self._req[: len(vec), slot].tolist()
+        for name, have, add in zip(self.resources, used, vec.tolist(), strict=False):
+            if add > 0 and have > MAX_UNITS - add:
+                raise SnapshotError("spec", f"{name} requested on node {self.node(slot).name!r} would exceed "
+                                    "2^63-1", obj=f"pod {info.key}")
 
     def remove_pod(self, key: str) -> PodInfo:
         """Release a pod's resources on its node; returns the PodInfo."""
