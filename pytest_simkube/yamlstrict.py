@@ -138,8 +138,8 @@ def as_boolean(value: Any, fail: Fail) -> bool:
 def as_string_value(value: Any, fail: Fail) -> str:
     """A label / selector value: numbers and booleans must be quoted, as in Kubernetes manifests."""
     if not isinstance(value, str):
-        hint = f"quote it: '{value}'" if isinstance(value, bool | int | float) else "expected a string"
-        raise fail(f"values must be strings ({hint}), got {describe(value)}")
+        hint = f" (quote it: '{value}')" if isinstance(value, bool | int | float) else ""
+        raise fail(f"values must be strings{hint}, got {describe(value)}")
     return value
 
 

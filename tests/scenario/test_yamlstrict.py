@@ -76,3 +76,20 @@ def test_syntax_errors_and_empty_documents_name_the_file():
         compose_document("# nothing\n", "spec.yaml", TraceError)
     with pytest.raises(ScenarioError, match="invalid YAML"):
         parse_yaml_documents("a: b: c\n", "s.yaml")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("true", "values must be strings (quote it: 'True'), got boolean true"),
+    ("8", "values must be strings (quote it: '8'), got int 8"),
+    ("[a]", "values must be strings, got a list"),
+    ("", "values must be strings, got nothing (null)"),
+])
+def test_label_values_must_be_strings_in_both_readers(value, message):
+    text = f"labels:\n  team: {value}\n"
+    (document, lines), = parse_yaml_documents(text, "f.yaml")
+    with pytest.raises(ScenarioError) as from_values:
+        Reader("f.yaml", lines).string_map(document["labels"], "labels")
+    with pytest.raises(TraceError) as from_nodes:
+        compose_document(text, "f.yaml", TraceError).mapping()["labels"].string_map()
+    assert from_values.value.message == from_nodes.value.message == message
+    assert from_values.value.where == from_nodes.value.where == "line 2, key 'labels.team'"
