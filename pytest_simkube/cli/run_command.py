@@ -1,10 +1,13 @@
-"""``simkube run``: replay a scenario on the embedded engine, write the RunRecord and
-metrics, print them, and judge the scenario's expectations.
+"""``simkube run``: replay one or more scenarios on the embedded engine, write each
+RunRecord and metrics, print them, and judge the scenarios' expectations.
 
-Outputs (in ``--out``, default ``.``): ``<scenario>.runrecord.jsonl`` and
+Every scenario file is loaded (and checked) before the first run, so a typo in the last of
+several files costs no run time and leaves no output. Scenarios run in the order given.
+Outputs (in ``--out``, default ``.``), per scenario: ``<scenario>.runrecord.jsonl`` and
 ``<scenario>.metrics.json``, both written atomically. Exit status: 0 when every
-expectation passes (or there are none), 1 when one fails, 2 on bad input, 130 on Ctrl-C
-(after writing the partial RunRecord, marked ``complete: false``).
+expectation of every scenario passes (or there are none), 1 when one fails, 2 on bad input
+(including two files with the same scenario name, whose outputs would collide), 130 on
+Ctrl-C (after writing the running scenario's partial RunRecord, marked ``complete: false``).
 """
 
 from __future__ import annotations
@@ -80,24 +83,63 @@ def _print_metrics_table(name: str, metrics: dict[str, float], complete: bool) -
 
 
 @click.command()
-@click.argument("scenario_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--seed", type=int, default=None, help="Override every scenario's seed.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
               show_default=True, help="Directory for the RunRecord and metrics files.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="How to print metrics and expectation verdicts on stdout.")
+              show_default=True, help="How to print metrics and expectation verdicts on stdout "
+                                      "(json: one object, or a list of them for several scenarios).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
-def run(scenario_file: Path, seed: int | None, out_dir: Path, output_format: str,
+def run(scenario_files: tuple[Path, ...], seed: int | None, out_dir: Path, output_format: str,
         progress: bool | None) -> None:
-    """Run SCENARIO_FILE (a *.simkube.yaml) on the embedded engine."""
-    from pytest_simkube.engine.run import RunInterrupted, run_scenario
-    from pytest_simkube.expect import evaluate, overall_status, render_table
-    from pytest_simkube.metrics import compute_metrics
-    from pytest_simkube.runrecord import write_run_record
+    """Run each SCENARIO_FILE (a *.simkube.yaml) on the embedded engine."""
+    from pytest_simkube.expect import overall_status
+
+    scenarios = _load_all(scenario_files)
+    payloads: list[dict[str, Any]] = []
+    failed: list[str] = []
+    for scenario in scenarios:
+        payload, results = _run_one(scenario, seed, out_dir, output_format, progress)
+        payloads.append(payload)
+        if results and overall_status(results) == "failed":
+            failed.append(scenario.name)
+    if output_format == "json":
+        click.echo(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
+    elif len(scenarios) > 1:
+        verdicts = ", ".join(f"{s.name}: {'FAILED' if s.name in failed else 'ok'}" for s in scenarios)
+        click.echo(f"{len(scenarios)} scenarios, {len(failed)} failed ({verdicts})")
+    if failed:
+        sys.exit(1)
+
+
+def _load_all(paths: tuple[Path, ...]) -> list[Any]:
+    """Load every scenario up front; two with one name would overwrite each other's outputs."""
+    from pytest_simkube.errors import ScenarioError
     from pytest_simkube.scenario import load_scenario
 
-    scenario = load_scenario(scenario_file)
+    scenarios = []
+    by_name: dict[str, Path] = {}
+    for path in paths:
+        scenario = load_scenario(path)
+        if scenario.name in by_name:
+            raise ScenarioError(str(path), "name",
+                                f"scenario name {scenario.name!r} is also used by {by_name[scenario.name]}; "
+                                f"their output files would overwrite each other")
+        by_name[scenario.name] = path
+        scenarios.append(scenario)
+    return scenarios
+
+
+def _run_one(scenario: Any, seed: int | None, out_dir: Path, output_format: str,
+             progress: bool | None) -> tuple[dict[str, Any], list[Any]]:
+    """Run one scenario, write its RunRecord and metrics, print its table (table format)."""
+    from pytest_simkube.engine.run import RunInterrupted, run_scenario
+    from pytest_simkube.expect import evaluate, render_table
+    from pytest_simkube.metrics import compute_metrics
+    from pytest_simkube.runrecord import write_run_record
+
     bar = _ProgressBar(sys.stderr.isatty() if progress is None else progress)
     record_path = out_dir / f"{scenario.name}.runrecord.jsonl"
     try:
@@ -118,13 +160,9 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path, output_format: str
         "expectations": [r.to_dict() for r in results],
     }
     atomic_write_text(out_dir / f"{scenario.name}.metrics.json", json.dumps(payload, indent=2) + "\n")
-    if output_format == "json":
-        click.echo(json.dumps(payload, indent=2))
-    else:
+    if output_format != "json":
         _print_metrics_table(scenario.name, metrics, record.header.complete)
         if results:
             click.echo(render_table(results))
         click.echo(f"wrote {record_path} and {out_dir / (scenario.name + '.metrics.json')}", err=True)
-    if results and overall_status(results) == "failed":
-        sys.exit(1)
-
+    return payload, results

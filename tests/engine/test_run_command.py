@@ -96,3 +96,43 @@ def test_ctrl_c_writes_a_partial_record_marked_incomplete(cli, tmp_path, monkeyp
     assert not record.header.complete
     assert len(record.records) == 7
     assert not (tmp_path / "cronjob.metrics.json").exists()
+
+
+def test_several_scenarios_run_in_order_and_one_failure_exits_1(cli, scenario_dir):
+    failing = write_scenario(scenario_dir, ["pods.created == 99"])
+    out = scenario_dir / "out"
+    result = cli.invoke(main, ["run", str(SCENARIO), str(failing), "--out", str(out), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    payloads = json.loads(result.stdout)
+    assert [p["scenario"] for p in payloads] == ["cronjob", "cj"]
+    assert [[e["status"] for e in p["expectations"]] for p in payloads] == [["passed"] * 3, ["failed"]]
+    for name in ("cronjob", "cj"):
+        assert read_run_record(out / f"{name}.runrecord.jsonl").header.complete
+        assert (out / f"{name}.metrics.json").exists()
+
+
+def test_several_passing_scenarios_exit_0_with_a_summary(cli, scenario_dir):
+    passing = write_scenario(scenario_dir, ["pods.created == 3"])
+    result = cli.invoke(main, ["run", str(SCENARIO), str(passing), "--out", str(scenario_dir / "out")])
+    assert result.exit_code == 0, result.output
+    assert "2 scenarios, 0 failed (cronjob: ok, cj: ok)" in result.stdout
+
+
+def test_a_bad_file_among_several_is_exit_2_before_any_run(cli, scenario_dir):
+    bad = write_scenario(scenario_dir, ["pods.created == 3"], extra="bogus: 1\n")
+    out = scenario_dir / "out"
+    result = cli.invoke(main, ["run", str(SCENARIO), str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("simkube: error: ") and "bogus" in result.stderr
+    assert not out.exists()  # the good scenario did not run either
+
+
+def test_two_files_with_one_scenario_name_are_exit_2(cli, scenario_dir):
+    first = write_scenario(scenario_dir, ["pods.created == 3"])
+    second = scenario_dir / "copy.simkube.yaml"
+    second.write_text(first.read_text())
+    result = cli.invoke(main, ["run", str(first), str(second), "--out", str(scenario_dir / "out")])
+    assert result.exit_code == 2
+    assert "copy.simkube.yaml" in result.stderr and "'cj' is also used by" in result.stderr
+    assert not (scenario_dir / "out").exists()
+
