@@ -78,6 +78,10 @@ class ClusterAutoscaler:
         self.last_scale_up = -math.inf
         self.last_scale_down_delete = -math.inf
         self.loops = 0
+        self._wake_pending = False
+        # Off unless the scenario asks: the flag's default was false until recent CA
+        # releases, and timer-only loops keep scale-up times on scan-interval ticks.
+        self.frequent_loops = "frequent-loops-enabled" in options.explicit and options.frequent_loops_enabled
         self.planner = ScaleDownPlanner(PlannerSettings(
             threshold=lambda g: self._group_options(g).scale_down_utilization_threshold or 0.0,
             ignore_daemonsets=lambda g: bool(self._group_options(g).ignore_daemonsets_utilization),
@@ -98,8 +102,24 @@ class ClusterAutoscaler:
                                           options.node_group_backoff_reset_timeout)
 
     def start(self) -> ClusterAutoscaler:
+        """Loops on the ``scan-interval`` timer and, with ``frequent-loops-enabled``, also as
+        soon as a pod turns unschedulable and right after a loop that scaled up
+        (``loop/trigger.go`` ``LoopTrigger.Wait``)."""
         self.api.every(self.options.scan_interval, self.run_once)
+        if self.frequent_loops:
+            self.api.on_unschedulable(lambda _pod, _decision: self._wake())
         return self
+
+    def _wake(self) -> None:
+        """Run a loop at this instant, after the current event (once, however many pods or
+        triggers ask: upstream's pod channel holds one signal)."""
+        if not self._wake_pending:
+            self._wake_pending = True
+            self.api.after(0.0, self._triggered_loop)
+
+    def _triggered_loop(self) -> None:
+        self._wake_pending = False
+        self.run_once()
 
     # -- the loop ---------------------------------------------------------------------------
     def run_once(self) -> None:
@@ -126,6 +146,8 @@ class ClusterAutoscaler:
             if remaining and not (max_total > 0 and ready >= max_total) and self._scale_up(sim, templates,
                                                                                          remaining):
                 self.last_scale_up = now
+                if self.frequent_loops:
+                    self._wake()  # "loop triggered immediately after a scale up"
                 return
         if self.options.scale_down_enabled:
             self._scale_down(now, scale_down_allowed)
