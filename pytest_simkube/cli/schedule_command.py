@@ -54,7 +54,13 @@ def _run_form(cluster: Any, config_file: Path | None, seed: int) -> dict[str, An
                          "(the sequential run form is not available in this build)") from None
     data = dict(cluster.raw_input or {})
     if cluster.raw_input is None:
+        # Kubernetes objects: the Namespaces' labels (namespaceSelectors) and the PDBs
+        # (preemption's victim choice) go with the nodes and pods.
         data = {"nodes": cluster.nodes, "pods": [p.raw for p in cluster.bound + cluster.pending]}
+        if cluster.namespace_labels:
+            data["namespaces"] = cluster.namespace_labels
+        if cluster.pdbs:
+            data["pdbs"] = cluster.pdbs
     if config_file is not None:
         data["config"] = config_file.read_text(encoding="utf-8")
     return run_case(data, seed, source=cluster.source)

@@ -206,3 +206,67 @@ def test_run_vector_input_runs_the_sequence(cli, tmp_path):
     got = {p["name"]: p["status"] for p in json.loads(result.output)["pods"]}
     want = {p["name"]: p["status"] for p in vector["output"]["result"]["pods"]}
     assert got == want
+
+
+def _preemption_cluster(tmp_path, *extra):
+    """Two full nodes (web-1 on a, batch-1 on b) and two pending pods, one of them important."""
+    def bound(name, node_name, app):
+        obj = _k(pod(name, cpu="2", node_name=node_name, labels={"app": app}), "Pod")
+        obj["status"] = {"startTime": "2024-01-01T00:00:00Z"}
+        return obj
+
+    vip = _k(pod("vip-1", cpu="2", priority=100), "Pod")
+    items = [_k(node("a", cpu="2"), "Node"), _k(node("b", cpu="2"), "Node"),
+             bound("web-1", "a", "web"), bound("batch-1", "b", "batch"), vip,
+             _k(pod("late-1", cpu="1"), "Pod"), *extra]
+    path = tmp_path / "cluster.yaml"
+    path.write_text(yaml.safe_dump(_list(*items)))
+    return path
+
+
+def _pdb(app):
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": app, "namespace": "default"},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": app}}}}
+
+
+def test_run_form_honours_pod_disruption_budgets(cli, tmp_path):
+    victims = {}
+    for protected in ("web", "batch"):
+        path = _preemption_cluster(tmp_path, _pdb(protected))
+        result = cli.invoke(main, ["schedule", str(path), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        victims[protected] = [v["pod"] for v in out["victims"]]
+        assert {p["name"]: p["status"] for p in out["pods"]}["vip-1"] == "bound"
+    assert victims == {"web": ["default/batch-1"], "batch": ["default/web-1"]}
+
+
+def test_run_form_bad_pdb_names_its_place(cli, tmp_path):
+    bad = _pdb("web")
+    bad["spec"]["minAvailable"] = "ten"
+    path = _preemption_cluster(tmp_path, bad)
+    result = cli.invoke(main, ["schedule", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"simkube: error: {path}: items[6].spec.minAvailable: "
+                                     "expected an integer or a percentage, got 'ten'")
+
+
+def test_run_form_passes_namespace_labels_to_namespace_selectors(cli, tmp_path):
+    term = {"labelSelector": {"matchLabels": {"app": "web"}},
+            "namespaceSelector": {"matchLabels": {"team": "a"}}, "topologyKey": "kubernetes.io/hostname"}
+    affinity = {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
+    items = [_k(node("a"), "Node"), _k(node("b"), "Node"),
+             _k(pod("web", node_name="b", namespace="shop", labels={"app": "web"}), "Pod"),
+             _k(pod("p1", affinity=affinity), "Pod"), _k(pod("p2", affinity=affinity), "Pod")]
+    placements = {}
+    for labels in ({"team": "a"}, {"team": "b"}):
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": labels}}
+        path = tmp_path / "ns.yaml"
+        path.write_text(yaml.safe_dump(_list(*items, namespace)))
+        result = cli.invoke(main, ["schedule", str(path), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        placements[labels["team"]] = sorted((p["name"], p["status"], p.get("node"))
+                                            for p in json.loads(result.output)["pods"] if p["name"] != "web")
+    assert placements["a"] == [("p1", "bound", "b"), ("p2", "bound", "b")]
+    assert [status for _, status, _ in placements["b"]] == ["unschedulable", "unschedulable"]

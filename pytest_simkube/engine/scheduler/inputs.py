@@ -8,7 +8,8 @@ Accepted documents (JSON, YAML, optionally gzip-compressed):
   output}``) is accepted too and its ``input`` used;
 * Kubernetes objects as ``kubectl get nodes,pods -A -o yaml`` prints them: a ``List`` (or
   several YAML documents, each an object or a List) of Nodes, Pods and optionally Namespaces
-  (their labels serve namespaceSelectors).  Pods bound to a node (``spec.nodeName``) occupy
+  (their labels serve namespaceSelectors) and PodDisruptionBudgets (honoured by preemption
+  in the run form).  Pods bound to a node (``spec.nodeName``) occupy
   it unless they are Succeeded or Failed (the scheduler ignores terminated pods); the others
   are pending.
 
@@ -27,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from pytest_simkube.engine.scheduler.preemption import parse_pdb
 from pytest_simkube.engine.scheduler.snapshot import Snapshot, SnapshotError
 from pytest_simkube.errors import InputError
 from pytest_simkube.kube.pods import PodInfo, PodParseError, parse_pod
@@ -43,6 +45,8 @@ class ClusterInput:
     bound: list[PodInfo] = field(default_factory=list)
     pending: list[PodInfo] = field(default_factory=list)
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    pdbs: list[dict[str, Any]] = field(default_factory=list)
+    """PodDisruptionBudget manifests (checked on reading); the run form's preemption honours them."""
     config_text: str | None = None
     raw_input: dict[str, Any] | None = None
     """The vector-shaped input when the document was one (needed by the run form)."""
@@ -176,13 +180,20 @@ def _from_objects(source: str, docs: list[Any]) -> ClusterInput:
             out.paths[id(pod)] = where
             (out.bound if pod.node_name else out.pending).append(pod)
         elif kind == "Namespace":
-            meta = obj.get("metadata") or {}
-            name = str(meta.get("name") or "")
-            labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
-            labels.setdefault("kubernetes.io/metadata.name", name)
-            out.namespace_labels[name] = labels
+            meta = obj.get("metadata")
+            name = meta.get("name") if isinstance(meta, Mapping) else None
+            labels = (meta or {}).get("labels") or {}
+            if not isinstance(name, str) or not name or not isinstance(labels, Mapping):
+                raise InputError(source, f"{where}.metadata", "a Namespace needs a name and a labels map")
+            merged = {str(k): str(v) for k, v in labels.items()}
+            merged.setdefault("kubernetes.io/metadata.name", name)
+            out.namespace_labels[name] = merged
+        elif kind == "PodDisruptionBudget":
+            parse_pdb(obj, source, where)
+            out.pdbs.append(dict(obj))
         elif kind is None:
-            raise InputError(source, f"{where}.kind", "missing kind (expected Node, Pod, Namespace or List)")
+            raise InputError(source, f"{where}.kind",
+                             "missing kind (expected Node, Pod, Namespace, PodDisruptionBudget or List)")
         # Other kinds (Services, Deployments, ...) are not needed to place pods and are ignored.
     if not out.nodes:
         raise InputError(source, None, "no Node objects found")
