@@ -51,6 +51,7 @@ from pytest_simkube.kube.pods import PodInfo
 POD_SCALE_UP_DELAY = "cluster-autoscaler.kubernetes.io/pod-scale-up-delay"
 REMOVED_REASON = "scaled-down"
 PROVISION_TIMEOUT_REASON = "provision-timeout"
+TO_BE_DELETED_TAINT = "ToBeDeletedByClusterAutoscaler"
 
 
 def filter_out_schedulable(sim: ClusterSimulation, pending: list[PodInfo]) -> list[PodInfo]:
@@ -79,6 +80,8 @@ class ClusterAutoscaler:
         self.last_scale_down_delete = -math.inf
         self.loops = 0
         self._wake_pending = False
+        self.deleting: set[str] = set()
+        """Nodes tainted for deletion whose drain starts after ``node-delete-delay-after-taint``."""
         # Off unless the scenario asks: the flag's default was false until recent CA
         # releases, and timer-only loops keep scale-up times on scan-interval ticks.
         self.frequent_loops = "frequent-loops-enabled" in options.explicit and options.frequent_loops_enabled
@@ -221,7 +224,7 @@ class ClusterAutoscaler:
     # -- scale-down -------------------------------------------------------------------------
     def _scale_down(self, now: float, allowed: bool) -> None:
         api = self.api
-        nodes = api.nodes()
+        nodes = [n for n in api.nodes() if n.name not in self.deleting]
         tracker = RemainingPdbTracker(api.store.list("PodDisruptionBudget"), api.disruptions_allowed)
         self.planner.update(now, nodes, api.pods_on_node, tracker, self._simulation)
         options = self.options
@@ -230,7 +233,8 @@ class ClusterAutoscaler:
                        or self.last_scale_down_delete + options.scale_down_delay_after_delete > now)
         if in_cooldown:
             return
-        sizes = {state.name: state.target for state in api.node_groups()}
+        sizes = {state.name: state.target - sum(1 for n in state.nodes if n in self.deleting)
+                 for state in api.node_groups()}
         empty, drain = self.planner.nodes_to_delete(
             now, lambda g: self._group_options(g).scale_down_unneeded_time or 0.0, sizes,
             lambda g: int(api.node_group(g).spec.min_size))
@@ -240,13 +244,28 @@ class ClusterAutoscaler:
                                   max_empty_bulk_delete=bulk)
         if not empty and not drain:
             return
+        # actuation/actuator.go StartDeletion: taint every chosen node ToBeDeletedByClusterAutoscaler
+        # (NoSchedule, value = the unix time), wait node-delete-delay-after-taint for the taint
+        # to reach the scheduler, then evict the pods and delete the node.
+        delay = options.node_delete_delay_after_taint
         for item, reason in [*((n, "empty") for n in empty), *((n, "underutilized") for n in drain)]:
             api.record_scale_down(item.node, reason)
-            api.drain_and_remove_node(item.node, REMOVED_REASON)
+            taint = {"key": TO_BE_DELETED_TAINT, "value": str(int(now)), "effect": "NoSchedule"}
+            api.taint_node(item.node, taint)
+            self.deleting.add(item.node)
+            if delay > 0:
+                api.after(delay, self._delete_node, item.node)
+            else:
+                self._delete_node(item.node)
         self.last_scale_down_delete = now
         deleted = {item.node for item in (*empty, *drain)}
         still_unneeded = [n for n in self.planner.unneeded.nodes.values() if n.node not in deleted]
         self.planner.unneeded.update(still_unneeded, now)
+
+    def _delete_node(self, name: str) -> None:
+        self.deleting.discard(name)
+        if self.api.node(name) is not None:
+            self.api.drain_and_remove_node(name, REMOVED_REASON)
 
     # -- shared -----------------------------------------------------------------------------
     def _group_options(self, group: str) -> NodeGroupAutoscalingOptions:
@@ -265,7 +284,7 @@ class ClusterAutoscaler:
         manifests = []
         placed: list[tuple[PodInfo, str]] = []
         for node in api.nodes():
-            if not node.ready or node.removing:
+            if not node.ready or node.removing or node.name in self.deleting:
                 continue
             manifests.append(node.manifest)
             for pod in api.pods_on_node(node.name):
