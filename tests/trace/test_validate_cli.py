@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from pytest_simkube.cli import main
 from pytest_simkube.errors import TraceError
 from pytest_simkube.trace import read_trace, write_trace
+from pytest_simkube.trace.validate import validate_trace
 from tests.conftest import SIMKUBE_TRACES, require_reference
 from tests.trace.test_validate import deployment, make_trace
 
@@ -160,3 +161,27 @@ def test_lenient_reading_still_refuses_undecodable_structure(tmp_path: Path) -> 
     path.write_bytes(msgpack.packb(document, use_bin_type=True))
     with pytest.raises(TraceError, match="expected a Kubernetes object"):
         read_trace(path, lenient=True)
+
+
+def test_lenient_reading_of_the_v3_and_pre_2_layouts(tmp_path: Path) -> None:
+    # Both layouts rebuild index keys from the events' objects; a nameless object is skipped there
+    # (and reported by the validator) rather than crashing the rebuild.
+    nameless = deployment()
+    del nameless["metadata"]["name"]
+    nameless["apiVersion"] = 5  # GVK.of would fail on it
+    config = {"trackedObjects": {"apps/v1.Deployment": {"podSpecTemplatePaths": ["/spec/template"]}}}
+    events = [{"ts": 2, "applied_objs": [deployment(), nameless], "deleted_objs": []},
+              {"ts": 1, "applied_objs": [], "deleted_objs": []}]
+    v3 = {"version": 3, "config": config, "events": events, "pod_lifecycles": {},
+          "tracked_objects": {"apps/v1.Deployment": {"default/web": {}}}}
+    v1 = [config, events, {"default/web": 1}, {}]
+    for name, document in (("v3", v3), ("v1", v1)):
+        path = tmp_path / f"{name}.sktrace"
+        path.write_bytes(msgpack.packb(document, use_bin_type=True))
+        with pytest.raises(TraceError):
+            read_trace(path)
+        trace = read_trace(path, lenient=True)
+        assert trace.source_version == (3 if name == "v3" else 1)
+        findings = validate_trace(trace, str(path))
+        assert {(f.code, f.where) for f in findings if f.code in ("E0102", "E0103")} == {
+            ("E0103", "events[0].applied_objs[1]"), ("E0102", "events[1].ts")}, findings
