@@ -319,7 +319,9 @@ class _Checker:
         if not isinstance(meta, Mapping):
             missing.append("metadata")
         else:
-            needed = ("name",) if obj.get("kind") in CLUSTER_SCOPED_KINDS else ("name", "namespace")
+            kind = obj.get("kind")
+            cluster_scoped = isinstance(kind, str) and kind in CLUSTER_SCOPED_KINDS
+            needed = ("name",) if cluster_scoped else ("name", "namespace")
             missing += [f"metadata.{k}" for k in needed
                         if not isinstance(meta.get(k), str) or not meta.get(k)]
         if missing:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pytest_simkube.errors import TraceError
 from pytest_simkube.trace import Trace, dumps_trace, loads_trace
+from pytest_simkube.trace.validate import Finding, validate_trace
 from tests.conftest import SIMKUBE_TRACES
 
 NAMES = ["bare-pods.sktrace", "cronjob.sktrace", "cronjob-v2.1-singular-path.sktrace", "mixed-kinds.sktrace"]
@@ -45,6 +46,16 @@ def _loads_or_trace_error(data: bytes) -> None:
     assert isinstance(trace, Trace)
     # Whatever loaded must also write out and read back the same.
     assert dumps_trace(loads_trace(dumps_trace(trace))) == dumps_trace(trace)
+
+
+def _validates_leniently(data: bytes) -> None:
+    """What the lenient reader (``trace validate``) lets through, the validator reports on, not crashes on."""
+    try:
+        trace = loads_trace(data, "fuzz.sktrace", lenient=True)
+    except TraceError as exc:
+        assert str(exc).startswith("fuzz.sktrace")
+        return
+    assert all(isinstance(finding, Finding) for finding in validate_trace(trace, "fuzz.sktrace"))
 
 
 @FUZZ_SETTINGS
@@ -139,3 +150,4 @@ def test_structural_mutations(name: str, data: st.DataObject) -> None:
     except (TypeError, ValueError, OverflowError):
         return  # not representable in msgpack at all
     _loads_or_trace_error(packed)
+    _validates_leniently(packed)
