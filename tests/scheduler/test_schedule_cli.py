@@ -270,3 +270,24 @@ def test_run_form_passes_namespace_labels_to_namespace_selectors(cli, tmp_path):
                                             for p in json.loads(result.output)["pods"] if p["name"] != "web")
     assert placements["a"] == [("p1", "bound", "b"), ("p2", "bound", "b")]
     assert [status for _, status, _ in placements["b"]] == ["unschedulable", "unschedulable"]
+
+
+def test_vector_input_namespaces_serve_the_explained_pod(cli, tmp_path):
+    term = {"labelSelector": {"matchLabels": {"app": "web"}},
+            "namespaceSelector": {"matchLabels": {"team": "a"}}, "topologyKey": "kubernetes.io/hostname"}
+    case = {"nodes": [node("a"), node("b")],
+            "pods": [pod("web", node_name="b", namespace="shop", labels={"app": "web"})],
+            "pod": pod("p", affinity={"podAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [term]}})}
+    selected = {}
+    for team in ("a", "b"):
+        path = tmp_path / "case.json"
+        path.write_text(json.dumps({**case, "namespaces": {"shop": {"team": team}}}))
+        result = cli.invoke(main, ["schedule", str(path), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        selected[team] = json.loads(result.output).get("selected")
+    assert selected == {"a": "b", "b": None}
+    path.write_text(json.dumps({**case, "namespaces": 3}))
+    result = cli.invoke(main, ["schedule", str(path)])
+    assert result.exit_code == 2
+    assert "namespaces: expected a list of Namespace objects or a map" in result.stderr

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from pytest_simkube.engine.scheduler.preemption import parse_pdb
+from pytest_simkube.engine.scheduler.runner import namespace_labels_from
 from pytest_simkube.engine.scheduler.snapshot import Snapshot, SnapshotError
 from pytest_simkube.errors import InputError
 from pytest_simkube.kube.pods import PodInfo, PodParseError, parse_pod
@@ -138,6 +139,7 @@ def _from_vector_input(source: str, data: Mapping[str, Any], base: str) -> Clust
             raise InputError(source, f"{base}pod.spec.nodeName", "the pod to schedule must not be bound yet")
         out.pending = [pending]
         out.score_form = True
+    out.namespace_labels = namespace_labels_from(data.get("namespaces"), source, f"{base}namespaces")
     config = data.get("config")
     if config is not None:
         if isinstance(config, Mapping):

@@ -183,7 +183,7 @@ def run_case(
     scheduler = Scheduler(
         config,
         seed=seed,
-        namespace_labels=_namespace_labels(case_input.get("namespaces"), source),
+        namespace_labels=namespace_labels_from(case_input.get("namespaces"), source),
         initial_backoff_seconds=initial,
         max_backoff_seconds=maximum,
         tie_breaker=tie_breaker,
@@ -261,20 +261,22 @@ def run_case(
     }
 
 
-def _namespace_labels(raw: Any, source: str) -> dict[str, dict[str, str]]:
+def namespace_labels_from(
+    raw: Any, source: str, where: str = "input.namespaces"
+) -> dict[str, dict[str, str]]:
     """``namespaces``: Namespace objects, or a map of namespace name to labels."""
     if raw is None:
         return {}
     items: list[tuple[str, Any]]
     if isinstance(raw, Mapping):
         items = [
-            (f"input.namespaces.{name}", {"metadata": {"name": name, "labels": labels}})
+            (f"{where}.{name}", {"metadata": {"name": name, "labels": labels}})
             for name, labels in raw.items()
         ]
     elif isinstance(raw, list):
-        items = [(f"input.namespaces[{i}]", obj) for i, obj in enumerate(raw)]
+        items = [(f"{where}[{i}]", obj) for i, obj in enumerate(raw)]
     else:
-        raise ScenarioError(source, "input.namespaces", "expected a list of Namespace objects or a map")
+        raise ScenarioError(source, where, "expected a list of Namespace objects or a map")
     out: dict[str, dict[str, str]] = {}
     for where, obj in items:
         meta = obj.get("metadata") if isinstance(obj, Mapping) else None
