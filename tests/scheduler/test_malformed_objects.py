@@ -106,16 +106,18 @@ def test_mutated_nodes_and_pods_load_or_raise_input_errors(path: tuple, value: A
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=_path_strategy(), value=_VALUES)
-def test_mutated_schedule_input_exits_0_or_2_with_one_line(path: tuple, value: Any) -> None:
+def test_mutated_schedule_input_exits_0_or_2_with_one_line(
+    tmp_path_factory: pytest.TempPathFactory, path: tuple, value: Any
+) -> None:
     require_reference(VECTOR)
     case = _mutated(path, value)
-    with open("/tmp/mf/case.json", "w", encoding="utf-8") as handle:
-        json.dump(case, handle)
-    result = CliRunner().invoke(main, ["schedule", "/tmp/mf/case.json", "--format", "json"])
+    input_file = tmp_path_factory.mktemp("mutated") / "case.json"
+    input_file.write_text(json.dumps(case), encoding="utf-8")
+    result = CliRunner().invoke(main, ["schedule", str(input_file), "--format", "json"])
     assert result.exit_code in (0, 2), (path, value, result.output, result.exception)
     if result.exit_code == 2:
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and "/tmp/mf/case.json" in lines[0], result.stderr
+        assert len(lines) == 1 and str(input_file) in lines[0], result.stderr
     else:
         assert json.loads(result.stdout)["pod"]
 
