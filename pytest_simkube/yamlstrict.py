@@ -361,21 +361,25 @@ class YamlNode:
         if not self.is_mapping:
             raise self.error(f"expected a mapping, got {self.kind_name()}")
         entries: dict[str, YamlNode] = {}
+        key_lines: dict[str, yaml.Node] = {}
         explicit, merged = self._merge_pairs()
         for key_node, value_node in explicit:
             if key_node.tag != _STR_TAG:
                 key = YamlNode(key_node, self.path, self.source, self.error_type)
                 raise key.error(f"mapping keys must be strings, got {key.kind_name()}")
             entries[key_node.value] = self.child(value_node, key_node.value)
+            key_lines[key_node.value] = key_node
         for key_node, value_node in merged:
             # YAML merge keys (<<): explicit keys win, then earlier merge sources.
             if isinstance(key_node, yaml.ScalarNode) and key_node.value not in entries:
                 entries[key_node.value] = self.child(value_node, key_node.value)
+                key_lines[key_node.value] = key_node
         if allowed is not None:
             allowed = tuple(allowed)
-            for key, entry in entries.items():
+            for key in entries:
                 if key not in allowed:
-                    raise entry.error(unknown_key_message(key, allowed))
+                    # Reported at the key's own line, as Reader does (a block value starts below it).
+                    raise self.child(key_lines[key], key).error(unknown_key_message(key, allowed))
         for key in required:
             if key not in entries:
                 raise self.error(f"missing required key {key!r}")

@@ -93,3 +93,11 @@ def test_label_values_must_be_strings_in_both_readers(value, message):
         compose_document(text, "f.yaml", TraceError).mapping()["labels"].string_map()
     assert from_values.value.message == from_nodes.value.message == message
     assert from_values.value.where == from_nodes.value.where == "line 2, key 'labels.team'"
+
+
+def test_an_unknown_key_with_a_block_value_is_reported_at_the_key_line():
+    text = SPEC.replace("    replicas: 2\n", "    replicas: 2\n    podd:\n      image: x\n")
+    with pytest.raises(TraceError) as caught:
+        parse_spec(text, "spec.yaml")
+    assert caught.value.where == "line 6, key 'workloads[0].podd'"
+    assert caught.value.message == "unknown key 'podd' (did you mean 'pod'?)"
