@@ -18,18 +18,23 @@ from pytest_simkube.engine.scheduling import Decision
 class FrameworkScheduler:
     def __init__(self, config: object | None, seed: int,
                  pdb_manifests: Callable[[], list[KubeObject]] | None = None,
-                 list_objects: Callable[[str, str], list[KubeObject]] | None = None) -> None:
+                 list_objects: Callable[[str, str], list[KubeObject]] | None = None,
+                 get_object: Callable[[str, str, str], KubeObject | None] | None = None) -> None:
         """``list_objects(kind, namespace)`` lists Services and pod controllers (ReplicaSet,
         StatefulSet, ReplicationController) for PodTopologySpread's system default
         constraints, which only apply when those give the pod a selector
         (plugins/helper/spread.go ``DefaultSelector``); without it there is no default
-        spreading, as for a pod no controller owns."""
+        spreading, as for a pod no controller owns. ``get_object(kind, namespace, name)``
+        finds one such object directly (a lister's ``Get``), for plugins that need only the
+        pod's own controller rather than a scan of every one in the namespace."""
         from pytest_simkube.engine.scheduler.scheduler import Scheduler
 
         self.inner = Scheduler(config, seed=seed)  # type: ignore[arg-type]
-        if list_objects is not None:
-            for runtime in self.inner.profiles.values():
+        for runtime in self.inner.profiles.values():
+            if list_objects is not None:
                 runtime.framework.handle.list_objects = list_objects  # type: ignore[attr-defined]
+            if get_object is not None:
+                runtime.framework.handle.get_object = get_object  # type: ignore[attr-defined]
         self._pdb_manifests = pdb_manifests
         self._pdb_refreshed_at: float | None = None
 

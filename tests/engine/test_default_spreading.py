@@ -51,3 +51,15 @@ def test_a_service_selecting_bare_pods_spreads_them():
                "spec": {"selector": {"app": "svc"}}}
     counts = placements([service, *pods])
     assert counts["small"] >= 2 and counts["big"] >= 2
+
+
+def test_the_scheduler_handle_lists_and_gets_the_engines_objects():
+    ctx, driver = engine(make_trace([(0, [deployment("web", 2)], [])], end=60), cluster())
+    finish(ctx, driver)
+    handle = next(iter(ctx.scheduler.port.inner.profiles.values())).framework.handle
+    replicasets = handle.list_objects("ReplicaSet", "default")
+    assert [rs["metadata"]["name"].startswith("web-") for rs in replicasets] == [True]
+    name = replicasets[0]["metadata"]["name"]
+    assert handle.get_object("ReplicaSet", "default", name) is replicasets[0]
+    assert handle.get_object("ReplicaSet", "default", "absent") is None
+    assert handle.list_objects("ReplicaSet", "other") == []
