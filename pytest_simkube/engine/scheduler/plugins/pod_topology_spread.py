@@ -80,6 +80,7 @@ _PRE_FILTER_KEY = "PreFilter" + NAME
 _PRE_SCORE_KEY = "PreScore" + NAME
 
 ObjectLister = Callable[[str, str], Sequence[Mapping[str, Any]]]
+ObjectGetter = Callable[[str, str, str], Mapping[str, Any] | None]
 """(kind, namespace) -> objects of that kind (Service, ReplicationController, ReplicaSet, StatefulSet)."""
 
 
@@ -188,12 +189,15 @@ def _controller_of(pod: PodInfo) -> Mapping[str, Any] | None:
     return None
 
 
-def default_selector(pod: PodInfo, list_objects: ObjectLister | None) -> Selector:
+def default_selector(pod: PodInfo, list_objects: ObjectLister | None,
+                     get_object: ObjectGetter | None = None) -> Selector:
     """``helper.DefaultSelector`` (plugins/helper/spread.go).
 
     Merges the selectors of the Services selecting the pod, then adds the selector of the
     pod's controlling ReplicationController, ReplicaSet or StatefulSet.  Without a way to
     list those objects (or none matching) the result is empty: no default spreading.
+    The controller is fetched by name with ``get_object`` when given, as upstream's
+    ``rsLister.ReplicaSets(ns).Get(name)`` does, instead of scanning the namespace.
     """
     if list_objects is None:
         return EVERYTHING
@@ -212,8 +216,11 @@ def default_selector(pod: PodInfo, list_objects: ObjectLister | None) -> Selecto
     wanted = {("v1", "ReplicationController"), ("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet")}
     if (api_version, kind) not in wanted:
         return selector
-    target = next((o for o in list_objects(str(kind), pod.namespace)
-                   if (o.get("metadata") or {}).get("name") == name), None)
+    if get_object is not None:
+        target = get_object(str(kind), pod.namespace, str(name))
+    else:
+        target = next((o for o in list_objects(str(kind), pod.namespace)
+                       if (o.get("metadata") or {}).get("name") == name), None)
     if target is None:
         return selector
     raw_selector = (target.get("spec") or {}).get("selector")
@@ -336,6 +343,9 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
     def _object_lister(self) -> ObjectLister | None:
         return getattr(self.handle, "list_objects", None) if self.handle is not None else None
 
+    def _object_getter(self) -> ObjectGetter | None:
+        return getattr(self.handle, "get_object", None) if self.handle is not None else None
+
     def _constraints(self, pod: PodInfo, action: str) -> list[SpreadConstraint]:
         """The pod's own constraints for ``action``, or the defaults when it has none at all.
 
@@ -353,7 +363,7 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
                                         where="PodTopologySpreadArgs.defaultConstraints")
         if not constraints:
             return []
-        selector = default_selector(pod, self._object_lister())
+        selector = default_selector(pod, self._object_lister(), self._object_getter())
         if selector.is_empty():
             return []
         return [SpreadConstraint(c.max_skew, c.topology_key, selector, c.min_domains,
