@@ -24,7 +24,7 @@ Values are summed exactly and rounded up once per resource, as Quantity arithmet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
@@ -185,12 +185,65 @@ def pod_requests_exact(spec: Mapping[str, Any], non_missing: Mapping[str, Fracti
 _NON_MISSING = {CPU: Fraction(DEFAULT_MILLI_CPU_REQUEST, 1000), MEMORY: Fraction(DEFAULT_MEMORY_REQUEST)}
 
 
+_RESOURCES_CACHE: dict[Hashable, PodResources] = {}
+_RESOURCES_CACHE_LIMIT = 4096
+
+
+def _frozen(value: Any) -> Hashable:
+    """A hashable copy of a manifest value that keeps types apart (``1``, ``1.0``, ``True``
+    and ``"1"`` stay distinct keys); raises TypeError for anything not plain data."""
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted(((str(k), type(k).__name__, _frozen(v)) for k, v in value.items()))))
+    if isinstance(value, list):
+        return ("list", tuple(_frozen(v) for v in value))
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return (type(value).__name__, value)
+    raise TypeError(type(value).__name__)
+
+
+def _resources_key(spec: Mapping[str, Any], where: str) -> Hashable | None:
+    """Everything :func:`pod_resources` reads from the spec, or None when the shape is not
+    plain enough to key (then the pod is parsed uncached and any error raised as usual)."""
+    parts: list[Hashable] = [where]
+    try:
+        for key in ("containers", "initContainers"):
+            raw = spec.get(key)
+            if raw is not None and not isinstance(raw, list):
+                return None
+            for container in raw or ():
+                if container is not None and not isinstance(container, Mapping):
+                    return None
+                container = container or {}
+                parts.append((key, _frozen(container.get("resources")),
+                              _frozen(container.get("restartPolicy"))))
+        parts.append(_frozen(spec.get("overhead")))
+    except TypeError:
+        return None
+    return tuple(parts)
+
+
 def pod_resources(spec: Mapping[str, Any], where: str = "spec") -> PodResources:
     """Requests in scheduler units (``calculateResource``) plus the non-zero cpu/memory pair.
 
     Only cpu, memory, ephemeral-storage, pods and scalar resources are kept (``Resource.Add``);
-    zero-valued entries are dropped because they never constrain a node.
+    zero-valued entries are dropped because they never constrain a node.  Pods of one
+    template share their container resources, so results are cached by those fields
+    (exact quantity parsing dominated pod parsing); errors are never cached.
     """
+    key = _resources_key(spec, where)
+    if key is None:
+        return _pod_resources(spec, where)
+    cached = _RESOURCES_CACHE.get(key)
+    if cached is None:
+        cached = _pod_resources(spec, where)
+        if len(_RESOURCES_CACHE) >= _RESOURCES_CACHE_LIMIT:
+            _RESOURCES_CACHE.clear()
+        _RESOURCES_CACHE[key] = cached
+    # A fresh requests dict per pod: no pod can change another's through a shared map.
+    return PodResources(dict(cached.requests), cached.non_zero_milli_cpu, cached.non_zero_memory)
+
+
+def _pod_resources(spec: Mapping[str, Any], where: str) -> PodResources:
     exact = pod_requests_exact(spec, where=where)
     requests: dict[str, int] = {}
     for name, value in exact.items():
