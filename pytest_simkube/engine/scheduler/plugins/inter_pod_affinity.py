@@ -229,7 +229,7 @@ class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreSc
         index = pod_match_index(snapshot)
         slots = snapshot.order()
         existing = TopologyCounts(snapshot)
-        for term, _weight, carriers in index.carriers(REQUIRED_ANTI_AFFINITY):
+        for term, _weight, carriers in index.carriers(REQUIRED_ANTI_AFFINITY, pod.labels):
             if term.matches(pod, ns_labels):
                 existing.add_per_slot(term.topology_key, carriers, slots)
         affinity, anti_affinity = TopologyCounts(snapshot), TopologyCounts(snapshot)
@@ -338,7 +338,7 @@ class InterPodAffinity(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreSc
         if self.hard_pod_affinity_weight > 0:
             carried.insert(0, (REQUIRED_AFFINITY, self.hard_pod_affinity_weight))
         for kind, factor in carried:
-            for term, weight, carriers in index.carriers(kind):
+            for term, weight, carriers in index.carriers(kind, pod.labels):
                 if term.matches(pod, ns_labels):
                     value = factor if kind == REQUIRED_AFFINITY else factor * weight
                     weighted_counts.append((term, value, carriers))

@@ -3,9 +3,12 @@
 PodTopologySpread and InterPodAffinity both ask, every cycle, "how many pods on each node
 match this selector in these namespaces?".  kube-scheduler answers by walking every pod of
 every node (``countPodsMatchSelector``, ``processExistingPod``); over thousands of cycles that
-is the hot path.  Here the first question about a predicate scans the snapshot once, and
-from then on the :class:`PodMatchIndex` (a snapshot listener) adjusts the per-slot count
-array on each pod add/remove, so a cycle reads an array instead of walking pods.
+is the hot path.  Here the first question about a predicate scans the pods it could match
+once, and from then on the :class:`PodMatchIndex` (a snapshot listener) adjusts the per-slot
+count array on each pod add/remove, so a cycle reads an array instead of walking pods.  The
+index also keeps the bound pods by namespace and by (namespace, label, value), so that first
+scan only visits the pods carrying the predicate's hinted label (a Deployment's replicas
+rather than every pod of the cluster).
 
 The index also counts, per node, the pods *carrying* each distinct inter-pod affinity term
 (upstream walks ``NodeInfo.PodsWithAffinity`` for this).  Replicas of one workload carry
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,9 +119,13 @@ class PodMatchIndex:
         self._counters: OrderedDict[Hashable, _Counter] = OrderedDict()
         self._buckets: dict[_Bucket, set[Hashable]] = {}
         self._carriers: dict[CarrierKey, np.ndarray] = {}
+        self._carriers_by_kind: dict[str, dict[CarrierKey, None]] = {}
+        self._carrier_buckets: dict[tuple[str, str | None, str | None], dict[CarrierKey, None]] = {}
         self._carrier_totals: Counter[CarrierKey] = Counter()
         self.namespaces: Counter[str] = Counter()
         """Pods per namespace, so callers can fingerprint the namespaces that exist."""
+        self._pods_by_namespace: dict[str, dict[str, PodInfo]] = {}
+        self._pods_by_label: dict[tuple[str, str, str], dict[str, PodInfo]] = {}
         self.unlabeled = np.zeros(snapshot.capacity, dtype=bool)
         """Slots of nodes without any label (InterPodAffinity scoring ignores their pods)."""
         for slot in snapshot.order().tolist():
@@ -128,6 +135,7 @@ class PodMatchIndex:
             if slot is not None:
                 self._carry(pod, slot, 1)
             self.namespaces[pod.namespace] += 1
+            self._file(pod)
         snapshot.subscribe(self)
 
     def _snapshot(self) -> Snapshot:
@@ -155,7 +163,7 @@ class PodMatchIndex:
             entry.counts = _grown(entry.counts, snapshot.capacity)
             return entry.counts
         counts = np.zeros(snapshot.capacity, dtype=np.int64)
-        for pod in snapshot.pods.values():
+        for pod in self._candidates(snapshot, namespaces, label_hint):
             if predicate(pod):
                 slot = snapshot.slot_of(pod.node_name)
                 if slot is not None:
@@ -173,13 +181,60 @@ class PodMatchIndex:
                 self._buckets[bucket].discard(old_key)
         return counts
 
-    def carriers(self, kind: str) -> list[tuple[AffinityTerm, int, np.ndarray]]:
-        """(term, weight, carrier count per slot) for every distinct term of list ``kind``."""
+    def _candidates(self, snapshot: Snapshot, namespaces: Iterable[str] | None,
+                    label_hint: LabelHint | None) -> Iterable[PodInfo]:
+        """The bound pods a predicate with these promises can match (each pod once)."""
+        if namespaces is None:
+            if label_hint is None:
+                return snapshot.pods.values()
+            spaces: Iterable[str] = list(self._pods_by_namespace)
+        else:
+            spaces = dict.fromkeys(namespaces)
+        if label_hint is None:
+            return [pod for ns in spaces for pod in self._pods_by_namespace.get(ns, {}).values()]
+        key, values = label_hint
+        return [pod for ns in spaces for value in sorted(values)
+                for pod in self._pods_by_label.get((ns, key, value), {}).values()]
+
+    def _file(self, pod: PodInfo) -> None:
+        self._pods_by_namespace.setdefault(pod.namespace, {})[pod.key] = pod
+        for k, v in pod.labels.items():
+            self._pods_by_label.setdefault((pod.namespace, k, v), {})[pod.key] = pod
+
+    def _unfile(self, pod: PodInfo) -> None:
+        bucket = self._pods_by_namespace.get(pod.namespace)
+        if bucket is not None and bucket.pop(pod.key, None) is not None and not bucket:
+            del self._pods_by_namespace[pod.namespace]
+        for k, v in pod.labels.items():
+            bucket = self._pods_by_label.get((pod.namespace, k, v))
+            if bucket is not None and bucket.pop(pod.key, None) is not None and not bucket:
+                del self._pods_by_label[(pod.namespace, k, v)]
+
+    def carriers(self, kind: str, labels: Mapping[str, str] | None = None
+                 ) -> list[tuple[AffinityTerm, int, np.ndarray]]:
+        """(term, weight, carrier count per slot) for the distinct terms of list ``kind``.
+
+        With ``labels`` (the incoming pod's), terms whose selector needs a label value the
+        pod lacks are left out: they cannot select it (:func:`selector_hint`).  Callers
+        still check each returned term with ``AffinityTerm.matches``.
+        """
         size = self._snapshot().capacity
+        buckets = self._carrier_buckets
+        if labels is None:
+            keys: Iterable[CarrierKey] = self._carriers_by_kind.get(kind, {})
+        else:
+            found: dict[CarrierKey, None] = dict(buckets.get((kind, None, None), {}))
+            for k, v in labels.items():
+                hinted = buckets.get((kind, k, v))
+                if hinted:
+                    found.update(hinted)
+            keys = found
         out = []
-        for key in [k for k in self._carriers if k[0] == kind]:
-            self._carriers[key] = _grown(self._carriers[key], size)
-            out.append((key[1], key[2], self._carriers[key]))
+        for key in keys:
+            counts = self._carriers[key]
+            if len(counts) < size:
+                counts = self._carriers[key] = _grown(counts, size)
+            out.append((key[1], key[2], counts))
         return out
 
     # --- SnapshotListener -----------------------------------------------------------------
@@ -196,6 +251,7 @@ class PodMatchIndex:
         self._update(pod, slot, 1)
         self._carry(pod, slot, 1)
         self.namespaces[pod.namespace] += 1
+        self._file(pod)
 
     def on_pod_removed(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None:
         self._update(pod, slot, -1)
@@ -203,6 +259,7 @@ class PodMatchIndex:
         self.namespaces[pod.namespace] -= 1
         if self.namespaces[pod.namespace] <= 0:
             del self.namespaces[pod.namespace]
+        self._unfile(pod)
 
     def _update(self, pod: PodInfo, slot: int, delta: int) -> None:
         if not self._buckets:
@@ -228,6 +285,7 @@ class PodMatchIndex:
             counts = self._carriers.get(key)
             if counts is None:
                 counts = np.zeros(max(slot + 1, len(self.unlabeled)), dtype=np.int64)
+                self._file_carrier(key, True)
             counts = _grown(counts, slot + 1)
             counts[slot] += delta
             self._carriers[key] = counts
@@ -235,6 +293,25 @@ class PodMatchIndex:
             if self._carrier_totals[key] <= 0:
                 del self._carriers[key]
                 del self._carrier_totals[key]
+                self._file_carrier(key, False)
+
+    def _file_carrier(self, key: CarrierKey, add: bool) -> None:
+        """Index a carried term by kind, and by the label its selector needs (if any)."""
+        hint = selector_hint(key[1].selector)
+        buckets: list[tuple[dict, Hashable]] = [(self._carriers_by_kind, key[0])]
+        if hint is None:
+            buckets.append((self._carrier_buckets, (key[0], None, None)))
+        else:
+            buckets.extend((self._carrier_buckets, (key[0], hint[0], v)) for v in hint[1])
+        for table, bucket_key in buckets:
+            if add:
+                table.setdefault(bucket_key, {})[key] = None
+                continue
+            entries = table.get(bucket_key)
+            if entries is not None:
+                entries.pop(key, None)
+                if not entries:
+                    del table[bucket_key]
 
 
 _INDEXES: weakref.WeakKeyDictionary[Snapshot, PodMatchIndex] = weakref.WeakKeyDictionary()
