@@ -88,7 +88,8 @@ class FrameworkScheduler:
         reasons: Counter[str] = Counter()
         cycle = result.cycle
         if cycle is not None:
-            reasons.update(status.plugin for status in cycle.node_statuses.values())
+            for status, count in cycle.node_statuses.status_counts().items():
+                reasons[status.plugin] += count
             reasons.pop("", None)
             if not cycle.node_statuses and cycle.pre_filter_status.plugin:
                 reasons[cycle.pre_filter_status.plugin] = cycle.num_all_nodes

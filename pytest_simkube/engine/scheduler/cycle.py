@@ -29,6 +29,7 @@ from pytest_simkube.engine.scheduler.framework import (
     PostFilterResult,
     Status,
 )
+from pytest_simkube.engine.scheduler.node_statuses import NodeStatusMap
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
 
@@ -59,10 +60,14 @@ def fit_error_message(num_all_nodes: int, node_statuses: Mapping[str, Status] | 
         text += f" {pre_filter_message}."
     else:
         counts: dict[str, int] = {}
-        statuses = node_statuses.values() if isinstance(node_statuses, Mapping) else node_statuses
-        for status in statuses:
+        if isinstance(node_statuses, NodeStatusMap):
+            weighted: Iterable[tuple[Status, int]] = node_statuses.status_counts().items()
+        else:
+            statuses = node_statuses.values() if isinstance(node_statuses, Mapping) else node_statuses
+            weighted = ((status, 1) for status in statuses)
+        for status, times in weighted:
             for reason in status.reasons:
-                counts[reason] = counts.get(reason, 0) + 1
+                counts[reason] = counts.get(reason, 0) + times
         histogram = sorted(f"{count} {reason}" for reason, count in counts.items())
         if histogram:
             text += f" {', '.join(histogram)}."
@@ -78,8 +83,8 @@ class CycleResult:
     pod: PodInfo
     num_all_nodes: int
     num_feasible_to_find: int
+    node_statuses: NodeStatusMap
     pre_filter_status: Status = SUCCESS
-    node_statuses: dict[str, Status] = field(default_factory=dict)
     feasible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pre_score_status: Status = SUCCESS
     scores: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -134,7 +139,7 @@ class SchedulingCycle:
         pos = 0
         while pos < n and found < k:
             slots = rotated[pos:pos + chunk]
-            passed, statuses = self.framework.run_filter_plugins(state, pod, self.snapshot, slots)
+            passed, verdicts = self.framework.run_filter_plugins(state, pod, self.snapshot, slots)
             passing = np.flatnonzero(passed)
             need = k - found
             if len(passing) >= need:
@@ -143,9 +148,8 @@ class SchedulingCycle:
                 cut = len(slots)
             took = passing[passing < cut]
             if len(took) < cut:
-                failed = np.flatnonzero(~passed[:cut]).tolist()
-                names = self.snapshot.node_names(slots[failed].tolist())
-                result.node_statuses.update(zip(names, (statuses[i] for i in failed), strict=True))
+                failed = np.flatnonzero(~passed[:cut])
+                result.node_statuses.add_rejections(slots[failed], verdicts.index[failed], verdicts.statuses)
             feasible_parts.append(slots[took])
             found += len(took)
             processed += cut
@@ -166,7 +170,8 @@ class SchedulingCycle:
         num_all = snapshot.num_nodes
         result = CycleResult(pod=pod, num_all_nodes=num_all,
                              num_feasible_to_find=num_feasible_nodes_to_find(
-                                 num_all, self.percentage_of_nodes_to_score), state=state)
+                                 num_all, self.percentage_of_nodes_to_score),
+                             node_statuses=NodeStatusMap(snapshot), state=state)
         if num_all == 0:
             result.fit_error = "no nodes available to schedule pods"
             return result
@@ -176,16 +181,15 @@ class SchedulingCycle:
             if status.code.value == "Error":
                 result.fit_error = status.message()
                 return result
-            for name in snapshot.node_names(snapshot.order().tolist()):
-                result.node_statuses[name] = status
+            order = snapshot.order()
+            result.node_statuses.add_rejections(order, np.ones(len(order), dtype=np.int32), [SUCCESS, status])
             result.fit_error = fit_error_message(num_all, result.node_statuses, status.message())
             return self._post_filter(result, run_post_filter)
         nodes = self._candidate_order(result, pre_result.node_names if pre_result else None)
         if evaluate_all_nodes:
-            passed, statuses = fwk.run_filter_plugins(state, pod, snapshot, nodes)
+            passed, verdicts = fwk.run_filter_plugins(state, pod, snapshot, nodes)
             rejected = np.flatnonzero(~passed)
-            for i, name in zip(rejected.tolist(), snapshot.node_names(nodes[rejected].tolist()), strict=True):
-                result.node_statuses[name] = statuses[i]  # type: ignore[assignment]
+            result.node_statuses.add_rejections(nodes[rejected], verdicts.index[rejected], verdicts.statuses)
             result.feasible = nodes[passed]
             result.evaluated_nodes = len(nodes)
         else:

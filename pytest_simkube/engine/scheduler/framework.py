@@ -493,18 +493,20 @@ class Framework:
         return [p for p in self.plugins(FILTER) if p.name not in state.skip_filter_plugins]
 
     def run_filter_plugins(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
-                           ) -> tuple[np.ndarray, list[Status | None]]:
+                           ) -> tuple[np.ndarray, FilterVerdicts]:
         """Run every active Filter plugin over ``slots``, each on the nodes still passing.
 
-        Returns the pass mask and, per candidate, the first rejecting Status (``None`` if it
-        passed) with the plugin name set: exactly what ``RunFilterPlugins`` yields node by node.
+        Returns the pass mask and the verdicts: per candidate an index into a table of
+        Statuses (0: passed) naming the first plugin that rejected it, which is exactly what
+        ``RunFilterPlugins`` yields node by node.  Kept as arrays: the per-node Status is
+        looked up only by whoever needs it (:class:`NodeStatusMap`).
         """
-        passed = np.ones(len(slots), dtype=bool)
-        statuses: list[Status | None] = [None] * len(slots)
-        alive = np.arange(len(slots))
+        index = np.zeros(len(slots), dtype=np.int32)
+        table: list[Status] = [SUCCESS]
+        alive: np.ndarray | None = None
         candidates = slots
         for plugin in self.active_filter_plugins(state):
-            if alive.size == 0:
+            if candidates.size == 0:
                 break
             verdicts = plugin.filter_many(state, pod, snapshot, candidates)  # type: ignore[attr-defined]
             if verdicts.none_failed:
@@ -512,13 +514,13 @@ class Framework:
             failed = np.flatnonzero(verdicts.index)
             if failed.size == 0:
                 continue
-            named = [s.with_plugin(plugin.name) for s in verdicts.statuses]
-            for i in failed.tolist():
-                statuses[int(alive[i])] = named[int(verdicts.index[i])]
-            passed[alive[failed]] = False
-            alive = np.flatnonzero(passed)
+            base = len(table) - 1
+            table.extend(s.with_plugin(plugin.name) for s in verdicts.statuses[1:])
+            positions = failed if alive is None else alive[failed]
+            index[positions] = verdicts.index[failed] + base
+            alive = np.flatnonzero(index == 0)
             candidates = slots[alive]
-        return passed, statuses
+        return index == 0, FilterVerdicts(index, table)
 
     def run_filter_plugins_on_node(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int
                                    ) -> Status:

@@ -32,11 +32,11 @@ from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle
 from pytest_simkube.engine.scheduler.framework import (
     Code,
     CycleState,
+    FilterVerdicts,
     Framework,
     Handle,
     Plugin,
     ProfilePlugins,
-    Status,
 )
 from pytest_simkube.engine.scheduler.node_events import admitted_on_node, node_property_changes
 from pytest_simkube.engine.scheduler.plugins import REGISTRY
@@ -124,6 +124,10 @@ class Nominator:
     def node_of(self, key: str) -> str | None:
         return self._node_of.get(key)
 
+    def nodes(self) -> list[str]:
+        """Nodes with at least one nominated pod."""
+        return list(self._by_node)
+
     def __bool__(self) -> bool:
         return bool(self._node_of)
 
@@ -147,22 +151,29 @@ class NominationAwareFramework(Framework):
 
     def run_filter_plugins(
         self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
-    ) -> tuple[np.ndarray, list[Status | None]]:
-        passed, statuses = super().run_filter_plugins(state, pod, snapshot, slots)
+    ) -> tuple[np.ndarray, FilterVerdicts]:
+        passed, verdicts = super().run_filter_plugins(state, pod, snapshot, slots)
         if not self.nominator:
-            return passed, statuses
-        for i, slot in enumerate(slots.tolist()):
-            node_name = snapshot.node(int(slot)).name
+            return passed, verdicts
+        nominated_slots = [snapshot.slot_of(name) for name in self.nominator.nodes()]
+        positions = np.flatnonzero(np.isin(slots, [s for s in nominated_slots if s is not None]))
+        for i in positions.tolist():
+            slot = int(slots[i])
+            node_name = snapshot.node(slot).name
             if not any(
                 p.priority >= pod.priority and p.key != pod.key for p in self.nominator.pods_on(node_name)
             ):
                 continue
             status = run_filter_with_nominated_pods(
-                self, state, pod, snapshot, int(slot), self.nominator.pods_on
+                self, state, pod, snapshot, slot, self.nominator.pods_on
             )
             passed[i] = status.is_success()
-            statuses[i] = None if status.is_success() else status
-        return passed, statuses
+            if status.is_success():
+                verdicts.index[i] = 0
+            else:
+                verdicts.statuses.append(status)
+                verdicts.index[i] = len(verdicts.statuses) - 1
+        return passed, verdicts
 
 
 class _ReplayableCycle(SchedulingCycle):
@@ -483,7 +494,7 @@ class Scheduler:
             result.node = outcome.selected
             return result
         result.status = UNSCHEDULABLE
-        rejectors = {s.plugin for s in outcome.node_statuses.values() if s.plugin and s.is_rejected()}
+        rejectors = {s.plugin for s in outcome.node_statuses.status_counts() if s.plugin and s.is_rejected()}
         if not outcome.pre_filter_status.is_success() and outcome.pre_filter_status.plugin:
             rejectors.add(outcome.pre_filter_status.plugin)
         if outcome.pre_filter_status.code is Code.ERROR:

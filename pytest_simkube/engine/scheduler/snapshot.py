@@ -181,6 +181,9 @@ class Snapshot:
         self.pods: dict[str, PodInfo] = {}
         self.image_node_count: Counter[str] = Counter()
         self.generation = 0
+        """Bumped by every change (nodes and pods): equal generations mean an equal snapshot."""
+        self.node_set_version = 0
+        """Bumped when a node is added or removed (a slot may then name another node)."""
         self._listeners: list[SnapshotListener] = []
 
     # --- queries --------------------------------------------------------------------------
@@ -384,6 +387,7 @@ class Snapshot:
         self.port_count[slot] = 0
         self._write_node_row(info)
         self.generation += 1
+        self.node_set_version += 1
         for listener in self._listeners:
             listener.on_node_added(self, slot)
         return slot
@@ -438,6 +442,7 @@ class Snapshot:
         for codes in self._label_codes.values():
             codes[slot] = -1
         self.generation += 1
+        self.node_set_version += 1
         return removed
 
     # --- pod changes ----------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""The rejecting Status of every node a cycle's Filter examined, stored compactly.
+
+kube-scheduler keeps a ``NodeToStatusMap`` (node name -> Status) in the cycle's
+``Diagnosis``; on a 1,000-node cluster where most nodes reject a pod that map is built
+every cycle, and most cycles never read it (the pod was scheduled) or read only the reason
+counts (the ``FitError`` message, the plugins that rejected it).  :class:`NodeStatusMap`
+records Filter's verdict arrays as they come (slots plus an index into a small table of
+distinct Status objects) and builds the name -> Status dict only when a caller asks for it
+(preemption, explanations).  ``status_counts`` answers the counting questions without it.
+
+Names are resolved through the snapshot when the dict is first built, so the map must be
+read before the node set changes; :meth:`freeze` resolves them at once for a caller that
+keeps the map longer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pytest_simkube.engine.scheduler.framework import Status
+
+if TYPE_CHECKING:
+    from pytest_simkube.engine.scheduler.snapshot import Snapshot
+
+
+class NodeStatusMap(Mapping[str, Status]):
+    """Node name -> rejecting Status, in the order the nodes were examined."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._node_set = snapshot.node_set_version
+        self._chunks: list[tuple[np.ndarray, np.ndarray, Sequence[Status]]] = []
+        self._dict: dict[str, Status] | None = None
+
+    def add_rejections(self, slots: np.ndarray, index: np.ndarray, table: Sequence[Status]) -> None:
+        """Record nodes ``slots`` rejected with ``table[index[i]]`` (every index > 0)."""
+        if len(slots) == 0:
+            return
+        if self._dict is not None:
+            self._dict.update(zip(self._snapshot.node_names(slots.tolist()),
+                                  (table[i] for i in index.tolist()), strict=True))
+            return
+        self._chunks.append((slots, index, table))
+
+    def __setitem__(self, name: str, status: Status) -> None:
+        self._materialize()[name] = status
+
+    def _materialize(self) -> dict[str, Status]:
+        if self._dict is None:
+            if self._chunks and self._snapshot.node_set_version != self._node_set:
+                raise RuntimeError("node statuses read after the node set changed; freeze() them first")
+            built: dict[str, Status] = {}
+            for slots, index, table in self._chunks:
+                built.update(zip(self._snapshot.node_names(slots.tolist()),
+                                 (table[i] for i in index.tolist()), strict=True))
+            self._chunks = []
+            self._dict = built
+        return self._dict
+
+    def freeze(self) -> NodeStatusMap:
+        """Resolve node names now, so the map stays readable after the cluster changes."""
+        self._materialize()
+        return self
+
+    def status_counts(self) -> Counter[Status]:
+        """How many nodes each distinct Status rejected (no names needed)."""
+        counts: Counter[Status] = Counter()
+        if self._dict is not None:
+            counts.update(self._dict.values())
+            return counts
+        for _slots, index, table in self._chunks:
+            per_entry = np.bincount(index, minlength=len(table)).tolist()
+            for entry, count in enumerate(per_entry):
+                if count:
+                    counts[table[entry]] += count
+        return counts
+
+    def __getitem__(self, name: str) -> Status:
+        return self._materialize()[name]
+
+    def get(self, name: str, default: Status | None = None) -> Status | None:  # type: ignore[override]
+        return self._materialize().get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._materialize())
+
+    def __len__(self) -> int:
+        if self._dict is None:
+            return sum(len(slots) for slots, _index, _table in self._chunks)
+        return len(self._dict)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __repr__(self) -> str:
+        return f"NodeStatusMap({dict(self._materialize())!r})"
