@@ -19,17 +19,24 @@ class FrameworkScheduler:
     def __init__(self, config: object | None, seed: int,
                  pdb_manifests: Callable[[], list[KubeObject]] | None = None,
                  list_objects: Callable[[str, str], list[KubeObject]] | None = None,
-                 get_object: Callable[[str, str, str], KubeObject | None] | None = None) -> None:
+                 get_object: Callable[[str, str, str], KubeObject | None] | None = None,
+                 objects_version: Callable[[], int] | None = None) -> None:
         """``list_objects(kind, namespace)`` lists Services and pod controllers (ReplicaSet,
         StatefulSet, ReplicationController) for PodTopologySpread's system default
         constraints, which only apply when those give the pod a selector
         (plugins/helper/spread.go ``DefaultSelector``); without it there is no default
         spreading, as for a pod no controller owns. ``get_object(kind, namespace, name)``
         finds one such object directly (a lister's ``Get``), for plugins that need only the
-        pod's own controller rather than a scan of every one in the namespace."""
+        pod's own controller rather than a scan of every one in the namespace.
+        ``objects_version()`` changes whenever those objects may have changed; without it
+        the scheduler never reuses a failed cycle's verdict (``failed_cycles``)."""
         from pytest_simkube.engine.scheduler.scheduler import Scheduler
 
         self.inner = Scheduler(config, seed=seed)  # type: ignore[arg-type]
+        if objects_version is not None:
+            self.inner.world_version = objects_version
+        elif list_objects is not None or get_object is not None:
+            self.inner.reuse_failed_cycles = False
         for runtime in self.inner.profiles.values():
             if list_objects is not None:
                 runtime.framework.handle.list_objects = list_objects  # type: ignore[attr-defined]

@@ -52,11 +52,12 @@ class RunInterrupted(KeyboardInterrupt):
 def make_scheduler(scenario: Any, options: EngineOptions, seed: int,
                    pdbs: Callable[[], list[Any]] | None = None,
                    list_objects: Callable[[str, str], list[Any]] | None = None,
-                   get_object: Callable[[str, str, str], Any] | None = None) -> SchedulerPort:
+                   get_object: Callable[[str, str, str], Any] | None = None,
+                   objects_version: Callable[[], int] | None = None) -> SchedulerPort:
     """The scheduler the run uses: the kube-scheduler model with the scenario's
     KubeSchedulerConfiguration, seeing PDBs and the objects default spreading needs."""
     config = getattr(getattr(scenario, "config", None), "scheduler", None)
-    return FrameworkScheduler(config, seed, pdbs, list_objects, get_object)
+    return FrameworkScheduler(config, seed, pdbs, list_objects, get_object, objects_version)
 
 
 def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
@@ -76,7 +77,8 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     ctx.kubelet = Kubelet(ctx)
     port = scheduler if scheduler is not None else make_scheduler(
         scenario, options, seed, lambda: ctx.store.list("PodDisruptionBudget"), ctx.store.list_namespaced,
-        lambda kind, namespace, name: ctx.store.get(kind, f"{namespace}/{name}"))
+        lambda kind, namespace, name: ctx.store.get(kind, f"{namespace}/{name}"),
+        lambda: ctx.store.version)
     ctx.scheduler = SchedulerLoop(ctx, port)
     ctx.nodes = NodeManager(ctx)
     driver = TraceDriver(ctx, trace, getattr(scenario, "duration_seconds", None))

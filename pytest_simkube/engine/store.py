@@ -40,6 +40,8 @@ class ObjectStore:
         self.nodes: dict[str, Node] = {}
         self._by_owner: dict[tuple[str, str], dict[str, Pod]] = defaultdict(dict)
         self._watchers: dict[str, list[Watcher]] = defaultdict(list)
+        self.version = 0
+        """Bumped by every put/remove of a generic object (Pods and Nodes have their own paths)."""
 
     # -- generic objects ----------------------------------------------------------
     def watch(self, kind: str, watcher: Watcher) -> None:
@@ -58,6 +60,7 @@ class ObjectStore:
 
     def put(self, kind: str, obj: KubeObject) -> str:
         key = object_key(obj)
+        self.version += 1
         old = self.objects[kind].get(key)
         verb = "updated" if old is not None else "added"
         if old is not None:
@@ -74,6 +77,7 @@ class ObjectStore:
     def remove(self, kind: str, key: str) -> KubeObject | None:
         obj = self.objects[kind].pop(key, None)
         if obj is not None:
+            self.version += 1
             self._unindex(kind, key, obj)
             for watcher in self._watchers[kind]:
                 watcher("deleted", key, obj)

@@ -77,6 +77,14 @@ class Status:
     code: Code = Code.SUCCESS
     reasons: tuple[str, ...] = ()
     plugin: str = ""
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # Statuses are counted per node in fit errors: hash once (an Enum hashes in Python).
+        object.__setattr__(self, "_hash", hash((self.code.value, self.reasons, self.plugin)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def unschedulable(cls, *reasons: str, plugin: str = "") -> Status:
@@ -165,6 +173,8 @@ class Handle:
         self.snapshot = snapshot
         self.framework: Framework | None = None
         self._namespace_labels = dict(namespace_labels or {})
+        self.version = 0
+        """Bumped when namespace labels change (cached scheduling answers depend on them)."""
 
     def namespace_labels(self, namespace: str) -> Mapping[str, str]:
         labels = self._namespace_labels.get(namespace)
@@ -176,6 +186,7 @@ class Handle:
         merged = dict(labels)
         merged.setdefault("kubernetes.io/metadata.name", namespace)
         self._namespace_labels[namespace] = merged
+        self.version += 1
 
 
 class Plugin:

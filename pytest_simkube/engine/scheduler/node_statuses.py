@@ -35,11 +35,13 @@ class NodeStatusMap(Mapping[str, Status]):
         self._node_set = snapshot.node_set_version
         self._chunks: list[tuple[np.ndarray, np.ndarray, Sequence[Status]]] = []
         self._dict: dict[str, Status] | None = None
+        self._counts: Counter[Status] | None = None
 
     def add_rejections(self, slots: np.ndarray, index: np.ndarray, table: Sequence[Status]) -> None:
         """Record nodes ``slots`` rejected with ``table[index[i]]`` (every index > 0)."""
         if len(slots) == 0:
             return
+        self._counts = None
         if self._dict is not None:
             self._dict.update(zip(self._snapshot.node_names(slots.tolist()),
                                   (table[i] for i in index.tolist()), strict=True))
@@ -47,6 +49,7 @@ class NodeStatusMap(Mapping[str, Status]):
         self._chunks.append((slots, index, table))
 
     def __setitem__(self, name: str, status: Status) -> None:
+        self._counts = None
         self._materialize()[name] = status
 
     def _materialize(self) -> dict[str, Status]:
@@ -59,6 +62,7 @@ class NodeStatusMap(Mapping[str, Status]):
                                  (table[i] for i in index.tolist()), strict=True))
             self._chunks = []
             self._dict = built
+            # The counts stay valid: the same statuses, now under their names.
         return self._dict
 
     def freeze(self) -> NodeStatusMap:
@@ -67,16 +71,18 @@ class NodeStatusMap(Mapping[str, Status]):
         return self
 
     def status_counts(self) -> Counter[Status]:
-        """How many nodes each distinct Status rejected (no names needed)."""
+        """How many nodes each distinct Status rejected (no names needed; computed once)."""
+        if self._counts is not None:
+            return self._counts
         counts: Counter[Status] = Counter()
         if self._dict is not None:
             counts.update(self._dict.values())
-            return counts
         for _slots, index, table in self._chunks:
             per_entry = np.bincount(index, minlength=len(table)).tolist()
             for entry, count in enumerate(per_entry):
                 if count:
                     counts[table[entry]] += count
+        self._counts = counts
         return counts
 
     def __getitem__(self, name: str) -> Status:

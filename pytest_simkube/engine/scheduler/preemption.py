@@ -290,6 +290,8 @@ class DefaultPreemption(PostFilterPlugin):
         self.nominated_pods: NominatedPods = lambda _node: ()
         self.now_key: float = 0.0
         self.last_outcome: PreemptionOutcome | None = None
+        self.draws: list[int] = []
+        """The ``num_nodes`` of every start-offset draw since the caller last cleared it."""
 
     # --- helpers the Evaluator delegates to ---------------------------------------------------
 
@@ -301,6 +303,7 @@ class DefaultPreemption(PostFilterPlugin):
 
     def offset_and_num_candidates(self, num_nodes: int) -> tuple[int, int]:
         """``GetOffsetAndNumCandidates``: a random start offset (``rand.Int31n``) and the count."""
+        self.draws.append(num_nodes)
         return self.rng.randrange(num_nodes), self.calculate_num_candidates(num_nodes)
 
     def pod_eligible_to_preempt_others(

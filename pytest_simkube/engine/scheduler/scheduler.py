@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ import numpy as np
 
 from pytest_simkube.config.scheduler import Profile, SchedulerConfiguration, default_scheduler_config
 from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle
+from pytest_simkube.engine.scheduler.failed_cycles import FailedCycle, FailedCycleMemo, reusable
 from pytest_simkube.engine.scheduler.framework import (
     Code,
     CycleState,
@@ -100,17 +101,21 @@ class Nominator:
     def __init__(self) -> None:
         self._by_node: dict[str, dict[str, PodInfo]] = {}
         self._node_of: dict[str, str] = {}
+        self.version = 0
+        """Bumped by every nomination change."""
 
     def add(self, pod: PodInfo, node: str) -> None:
         self.remove(pod.key)
         pod.nominated_node_name = node
         self._by_node.setdefault(node, {})[pod.key] = pod
         self._node_of[pod.key] = node
+        self.version += 1
 
     def remove(self, key: str) -> PodInfo | None:
         node = self._node_of.pop(key, None)
         if node is None:
             return None
+        self.version += 1
         pod = self._by_node.get(node, {}).pop(key, None)
         if pod is not None:
             pod.nominated_node_name = ""
@@ -245,6 +250,14 @@ class Scheduler:
         )
         self._pending: dict[str, PodInfo] = {}
         self._deferred_adds: list[tuple[float, PodInfo]] = []
+        #: Identical pods in an unchanged cluster reuse a failed cycle's verdict (a pure
+        #: speed-up, see ``failed_cycles``); off, every cycle runs in full.
+        self.reuse_failed_cycles = True
+        self.failed_cycles = FailedCycleMemo()
+        #: What else a cycle reads that the scheduler is not told about (the engine passes
+        #: its object store's version: Services and controllers for default spreading).
+        self.world_version: Callable[[], Hashable] = lambda: 0
+        self._pdb_version = 0
 
     # --- construction -----------------------------------------------------------------------
 
@@ -388,6 +401,12 @@ class Scheduler:
     def set_pdbs(self, pdbs: Iterable[DisruptionBudget]) -> None:
         """Replace the PodDisruptionBudgets preemption respects."""
         self.pdbs[:] = list(pdbs)
+        self._pdb_version += 1
+
+    def _world(self) -> Hashable:
+        """Everything a failed cycle's verdict depends on besides the pod and the start index."""
+        return (self.snapshot.generation, self.nominator.version, self._pdb_version,
+                tuple(r.framework.handle.version for r in self.profiles.values()), self.world_version())
 
     # --- queries -------------------------------------------------------------------------------
 
@@ -464,12 +483,7 @@ class Scheduler:
     def _full_cycle(
         self, runtime: _ProfileRuntime, pod: PodInfo, now: float, qpi: QueuedPodInfo
     ) -> ScheduleResult:
-        cycle = runtime.cycle
-        cycle.current_pod = pod
-        try:
-            outcome = cycle.schedule(pod, run_post_filter=True)
-        finally:
-            cycle.current_pod = None
+        outcome = self._run_cycle(runtime, pod)
         names = (
             self.snapshot.node_names(outcome.max_slots.tolist())
             if self.record_scores and len(outcome.max_slots)
@@ -515,6 +529,35 @@ class Scheduler:
         elif post is not None and not post.nominated_node_name:
             self.nominator.remove(pod.key)
         return result
+
+    def _run_cycle(self, runtime: _ProfileRuntime, pod: PodInfo) -> CycleResult:
+        """One cycle, or the verdict an identical pod got in this same cluster state."""
+        cycle = runtime.cycle
+        preemption = runtime.preemption
+        memo_key = world = None
+        nominated = pod.nominated_node_name or self.nominator.node_of(pod.key)
+        if self.reuse_failed_cycles and not nominated:
+            memo_key = self.failed_cycles.key(runtime.profile.scheduler_name, pod,
+                                              cycle.next_start_node_index)
+            world = self._world()
+            entry = self.failed_cycles.lookup(world, memo_key)
+            if entry is not None:
+                cycle.next_start_node_index = entry.next_start_node_index
+                for num_nodes in entry.preemption_draws:
+                    preemption.rng.randrange(num_nodes)  # type: ignore[union-attr]
+                return self.failed_cycles.reuse(entry, pod)
+        if preemption is not None:
+            preemption.draws.clear()
+        cycle.current_pod = pod
+        try:
+            outcome = cycle.schedule(pod, run_post_filter=True)
+        finally:
+            cycle.current_pod = None
+        if memo_key is not None and reusable(outcome) and self._world() == world:
+            draws = tuple(preemption.draws) if preemption is not None else ()
+            self.failed_cycles.store(world, memo_key,
+                                     FailedCycle(outcome, cycle.next_start_node_index, draws))
+        return outcome
 
     def _apply_preemption(
         self, runtime: _ProfileRuntime, pod: PodInfo, node: str, now: float, result: ScheduleResult

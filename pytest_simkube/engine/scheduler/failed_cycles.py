@@ -1,0 +1,109 @@
+"""Reuse of failed scheduling cycles for identical pods in an unchanged cluster.
+
+A pending Job or ReplicaSet has many pods that differ only in their names.  When the cluster
+cannot take them, kube-scheduler still runs a full cycle for each one every time a cluster
+event sends them back to activeQ (v1.30 without QueueingHints), and each cycle reaches the
+same verdict: same Filter statuses, same FitError, same preemption answer.  Only the pod's
+name differs.  The model computes such a verdict once and hands it to the next identical pod
+as long as nothing the cycle reads has changed in between:
+
+* the snapshot (``Snapshot.generation``: every node and pod change),
+* the nominated pods, the PodDisruptionBudgets, namespace labels and the objects default
+  spreading reads (the scheduler's ``world_version``),
+* the rotating start index (part of the key; a failed cycle's new index is replayed).
+
+A cycle is kept only when it changed nothing itself: it failed, nominated no node, left the
+snapshot as it found it (a preemption dry run that evicted and restored pods does not count),
+and its preemption answer did not depend on its random start offset.  Its random draws are
+replayed on reuse, so the seeded streams stay where a full cycle would leave them.  This is a
+pure speed-up: the RunRecord is the same byte for byte with and without it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
+
+from pytest_simkube.engine.scheduler.cycle import CycleResult
+from pytest_simkube.kube.pods import PodInfo
+
+_KEY = "FailedCycles/equivalence"
+_MAX_CLASSES = 65_536
+_CLASSES: dict[str, int] = {}
+
+_IDENTITY_FIELDS = ("name", "generateName", "uid", "resourceVersion", "creationTimestamp", "managedFields",
+                    "selfLink")
+
+
+def equivalence_class(pod: PodInfo) -> int:
+    """An id shared by pods whose manifests differ only in identity fields (name, uid, times).
+
+    Everything a plugin may read stays in: namespace, labels, annotations, owner
+    references, deletion timestamp, the whole spec but ``nodeName``, the nominated node.
+    """
+    cached = pod.extra.get(_KEY)
+    if cached is not None:
+        return cached
+    raw = pod.raw
+    meta = {k: v for k, v in (raw.get("metadata") or {}).items() if k not in _IDENTITY_FIELDS}
+    meta["namespace"] = pod.namespace
+    spec = {k: v for k, v in (raw.get("spec") or {}).items() if k != "nodeName"}
+    status = raw.get("status") or {}
+    text = json.dumps([meta, spec, status.get("nominatedNodeName")], sort_keys=True, default=str,
+                      separators=(",", ":"))
+    if len(_CLASSES) >= _MAX_CLASSES:
+        _CLASSES.clear()
+    value = _CLASSES.setdefault(text, len(_CLASSES))
+    pod.extra[_KEY] = value
+    return value
+
+
+@dataclass(frozen=True)
+class FailedCycle:
+    """A reusable verdict: the cycle result, the start index after it, the draws it made."""
+
+    outcome: CycleResult
+    next_start_node_index: int
+    preemption_draws: tuple[int, ...]
+
+
+class FailedCycleMemo:
+    """Failed verdicts by (profile, equivalence class, start index), valid for one world state."""
+
+    def __init__(self) -> None:
+        self._world: Hashable | None = None
+        self._entries: dict[tuple[str, int, int], FailedCycle] = {}
+        self.hits = 0
+
+    def key(self, profile: str, pod: PodInfo, start_index: int) -> tuple[str, int, int]:
+        return profile, equivalence_class(pod), start_index
+
+    def lookup(self, world: Hashable, key: tuple[str, int, int]) -> FailedCycle | None:
+        if world != self._world:
+            self._world = world
+            self._entries.clear()
+            return None
+        return self._entries.get(key)
+
+    def store(self, world: Hashable, key: tuple[str, int, int], entry: FailedCycle) -> None:
+        if world != self._world:
+            self._world = world
+            self._entries.clear()
+        self._entries[key] = entry
+
+    def reuse(self, entry: FailedCycle, pod: PodInfo) -> CycleResult:
+        """The stored result, as this pod's (the verdict itself is shared and read-only)."""
+        self.hits += 1
+        return replace(entry.outcome, pod=pod)
+
+
+def reusable(outcome: CycleResult) -> bool:
+    """A failed cycle whose answer another identical pod may take as it is."""
+    if outcome.selected is not None:
+        return False
+    post = outcome.post_filter_result
+    if post is not None and post.nominated_node_name:
+        return False
+    status = outcome.post_filter_status
+    return status is None or status.code.value != "Error"
