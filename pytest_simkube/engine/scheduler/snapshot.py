@@ -184,6 +184,10 @@ class Snapshot:
         """Bumped by every change (nodes and pods): equal generations mean an equal snapshot."""
         self.node_set_version = 0
         """Bumped when a node is added or removed (a slot may then name another node)."""
+        self.node_version = 0
+        """Bumped by every node change (added, updated, removed): node properties changed."""
+        self._node_cache: dict[Any, Any] = {}
+        self._node_cache_version = 0
         self._listeners: list[SnapshotListener] = []
 
     # --- queries --------------------------------------------------------------------------
@@ -288,6 +292,15 @@ class Snapshot:
         node.used_ports = set(ports)
         self.port_count[slot] = len(node.used_ports)
 
+    def node_cache(self) -> dict[Any, Any]:
+        """A dict for answers that depend only on node properties (labels, taints, cordon),
+        emptied whenever a node is added, updated or removed; pods never touch it.  Keys
+        must name the plugin and everything of the pod the answer depends on."""
+        if self._node_cache_version != self.node_version:
+            self._node_cache.clear()
+            self._node_cache_version = self.node_version
+        return self._node_cache
+
     def subscribe(self, listener: SnapshotListener) -> None:
         self._listeners.append(listener)
 
@@ -317,6 +330,7 @@ class Snapshot:
             self._label_codes[key] = pad(codes, -1)
         self._nodes.extend([None] * extra)
         self.capacity = new
+        self.node_version += 1
 
     def _parse_node(self, node: Mapping[str, Any], slot: int) -> NodeInfo:
         name = _node_name(node)
@@ -388,6 +402,7 @@ class Snapshot:
         self._write_node_row(info)
         self.generation += 1
         self.node_set_version += 1
+        self.node_version += 1
         for listener in self._listeners:
             listener.on_node_added(self, slot)
         return slot
@@ -411,6 +426,7 @@ class Snapshot:
         self._nodes[slot] = info
         self._write_node_row(info)
         self.generation += 1
+        self.node_version += 1
         for listener in self._listeners:
             listener.on_node_added(self, slot)
         return slot
@@ -443,6 +459,7 @@ class Snapshot:
             codes[slot] = -1
         self.generation += 1
         self.node_set_version += 1
+        self.node_version += 1
         return removed
 
     # --- pod changes ----------------------------------------------------------------------

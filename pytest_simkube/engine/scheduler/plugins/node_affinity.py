@@ -38,6 +38,7 @@ from pytest_simkube.kube.pods import PodInfo
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
 ERR_REASON_ENFORCED = "node(s) didn't match scheduler-enforced node affinity"
 ERR_REASON_CONFLICT = "pod affinity terms conflict"
+_FILTER_STATUSES = [SUCCESS, Status.unresolvable(ERR_REASON_ENFORCED), Status.unresolvable(ERR_REASON_POD)]
 _OBJECT_NAME_FIELD = "metadata.name"
 
 
@@ -248,14 +249,23 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
 
     def filter_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                     ) -> FilterVerdicts:
-        index = np.zeros(len(slots), dtype=np.int32)
-        statuses = [SUCCESS, Status.unresolvable(ERR_REASON_ENFORCED), Status.unresolvable(ERR_REASON_POD)]
-        pod_ok = required_node_affinity_mask(pod, snapshot, slots)
-        index[~pod_ok] = 2
-        if self.added_required is not None:
-            enforced_ok = terms_mask(self.added_required, snapshot, slots)
-            index[~enforced_ok] = 1
-        return FilterVerdicts(index, statuses)
+        return FilterVerdicts(self._index_by_slot(pod, snapshot)[slots], _FILTER_STATUSES)
+
+    def _index_by_slot(self, pod: PodInfo, snapshot: Snapshot) -> np.ndarray:
+        """The verdict of every node, decided once per required affinity until a node changes
+        (labels are node properties: ``Snapshot.node_cache``)."""
+        cache = snapshot.node_cache()
+        required = required_node_affinity(pod)
+        key = (self, required)
+        index = cache.get(key)
+        if index is None:
+            slots = snapshot.order()
+            index = np.zeros(snapshot.capacity, dtype=np.int32)
+            index[slots[~required.mask(snapshot, slots)]] = 2
+            if self.added_required is not None:
+                index[slots[~terms_mask(self.added_required, snapshot, slots)]] = 1
+            cache[key] = index
+        return index
 
     def _preferred(self, pod: PodInfo) -> PreferredTerms | None:
         node_affinity = pod.affinity.get("nodeAffinity") or {}

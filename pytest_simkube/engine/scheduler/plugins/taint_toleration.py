@@ -46,17 +46,31 @@ class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
 
     def filter_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                     ) -> FilterVerdicts:
-        set_ids = snapshot.taint_set[slots]
-        if not set_ids.any():
+        per_set, statuses = self._verdict_per_taint_set(pod, snapshot)
+        if per_set is None:
             return FilterVerdicts.all_pass(len(slots))
+        return FilterVerdicts(per_set[snapshot.taint_set[slots]], statuses)
+
+    @staticmethod
+    def _verdict_per_taint_set(pod: PodInfo, snapshot: Snapshot) -> tuple[np.ndarray | None, list[Status]]:
+        """Status index per distinct taint set for these tolerations (None: every set passes).
+
+        Decided once per distinct tolerations until a node changes (``Snapshot.node_cache``).
+        """
+        cache = snapshot.node_cache()
+        key = ("TaintToleration", pod.tolerations)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         statuses = [SUCCESS]
         per_set = np.zeros(len(snapshot.taint_sets), dtype=np.int32)
-        for set_id in np.unique(set_ids).tolist():
-            taint = find_untolerated_taint(snapshot.taint_sets[set_id], pod.tolerations)
+        for set_id, taints in enumerate(snapshot.taint_sets):
+            taint = find_untolerated_taint(taints, pod.tolerations)
             if taint is not None:
                 per_set[set_id] = len(statuses)
                 statuses.append(Status.unresolvable(f"node(s) had untolerated taint {taint.display()}"))
-        return FilterVerdicts(per_set[set_ids], statuses)
+        cached = cache[key] = (per_set if len(statuses) > 1 else None, statuses)
+        return cached
 
     def pre_score(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray) -> Status:
         prefer = tuple(t for t in pod.tolerations if t.effect in ("", "PreferNoSchedule"))
