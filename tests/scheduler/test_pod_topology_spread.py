@@ -387,3 +387,48 @@ def test_system_defaults_keep_nodes_without_a_zone_and_count_them_as_the_empty_z
     assert raw == {"n1": round(1 * w + 2 + 1 * w + 4), "n2": 2 + 4, "bare": round(1 * w + 2)}
     high, low = max(raw.values()), min(raw.values())
     assert norm == {n: 100 * (high + low - r) // high for n, r in raw.items()}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_default_spreading_scores_from_kept_domain_sums_equal_a_fresh_count(data):
+    """System default spreading reads per-zone sums the index keeps across pod and node
+    changes; scores must equal those of counting every node afresh."""
+    zones = ["a", "b", "c", None]
+    snap = Snapshot.from_objects([node(f"n{i}", data.draw(st.sampled_from(zones))) for i in range(5)])
+    owned = pod("new")
+    owned["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs",
+                                             "controller": True}]
+    handle = Handle(snap)
+    handle.list_objects = lambda kind, ns: (  # type: ignore[attr-defined]
+        [{"metadata": {"name": "rs"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}}]
+        if kind == "ReplicaSet" else [])
+    plugin = PodTopologySpread({}, handle)
+    info = parse_pod(owned)
+    live: list[str] = []
+
+    def scores() -> list[int]:
+        state = CycleState()
+        if not plugin.pre_score(state, info, snap, snap.order()).is_success():
+            return []
+        return plugin.score_many(state, info, snap, snap.order()).tolist()
+
+    for step in range(data.draw(st.integers(1, 20))):
+        action = data.draw(st.sampled_from(["add", "remove", "relabel", "add-node"]))
+        names = [n.name for n in snap.nodes()]
+        if action == "add" or not live:
+            app = data.draw(st.sampled_from(["web", "db"]))
+            snap.add_pod(pod(f"p{step}", data.draw(st.sampled_from(names)), labels={"app": app}))
+            live.append(f"default/p{step}")
+        elif action == "remove":
+            snap.remove_pod(live.pop(data.draw(st.integers(0, len(live) - 1))))
+        elif action == "relabel":
+            snap.update_node(node(data.draw(st.sampled_from(names)), data.draw(st.sampled_from(zones))))
+        else:
+            snap.add_node(node(f"m{step}", data.draw(st.sampled_from(zones))))
+        kept = scores()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("pytest_simkube.engine.scheduler.plugins.pod_topology_spread._Eligibility.includes_all",
+                          lambda self, constraint: False)
+            fresh = scores()
+        assert kept == fresh

@@ -25,7 +25,7 @@ from __future__ import annotations
 import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -75,6 +75,10 @@ class _Counter:
     predicate: PodPredicate
     counts: np.ndarray
     buckets: tuple[_Bucket, ...]
+    domains: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per topology key: the counts summed per domain code (missing label last)."""
+    domains_version: int = -1
+    """``Snapshot.node_version`` the domain sums were built at (labels decide domains)."""
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:
@@ -181,6 +185,27 @@ class PodMatchIndex:
                 self._buckets[bucket].discard(old_key)
         return counts
 
+    def domain_counts(self, key: Hashable, topology_key: str) -> np.ndarray:
+        """Matching pods per domain of ``topology_key`` over every node, for a predicate
+        :meth:`counts` already knows: index = the label's value code, the last entry
+        counts nodes without the label.  Kept up to date on pod changes; rebuilt after a
+        node change.  Read it, never modify it."""
+        snapshot = self._snapshot()
+        entry = self._counters[key]
+        if entry.domains_version != snapshot.node_version:
+            entry.domains = {}
+            entry.domains_version = snapshot.node_version
+        sums = entry.domains.get(topology_key)
+        if sums is None:
+            order = snapshot.order()
+            missing = len(snapshot.label_vocab(topology_key))
+            codes = snapshot.label_codes(topology_key)[order]
+            codes = np.where(codes < 0, missing, codes)
+            entry.counts = _grown(entry.counts, snapshot.capacity)
+            sums = np.bincount(codes, weights=entry.counts[order], minlength=missing + 1).astype(np.int64)
+            entry.domains[topology_key] = sums
+        return sums
+
     def _candidates(self, snapshot: Snapshot, namespaces: Iterable[str] | None,
                     label_hint: LabelHint | None) -> Iterable[PodInfo]:
         """The bound pods a predicate with these promises can match (each pod once)."""
@@ -274,11 +299,20 @@ class PodMatchIndex:
                 found = buckets.get((ns, k, v))
                 if found:
                     keys |= found
+        snapshot = None
         for key in keys:
             entry = self._counters[key]
             if entry.predicate(pod):
                 entry.counts = _grown(entry.counts, slot + 1)
                 entry.counts[slot] += delta
+                if entry.domains:
+                    snapshot = snapshot or self._snapshot()
+                    if entry.domains_version != snapshot.node_version:
+                        entry.domains = {}
+                        continue
+                    for topology_key, sums in entry.domains.items():
+                        code = int(snapshot.label_codes(topology_key)[slot])
+                        sums[code if code >= 0 else len(sums) - 1] += delta
 
     def _carry(self, pod: PodInfo, slot: int, delta: int) -> None:
         for key in _carried_terms(pod):

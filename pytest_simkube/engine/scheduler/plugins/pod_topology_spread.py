@@ -46,7 +46,10 @@ from pytest_simkube.engine.scheduler.framework import (
     ScorePlugin,
     Status,
 )
-from pytest_simkube.engine.scheduler.plugins.node_affinity import required_node_affinity_mask
+from pytest_simkube.engine.scheduler.plugins.node_affinity import (
+    required_node_affinity,
+    required_node_affinity_mask,
+)
 from pytest_simkube.engine.scheduler.plugins.pod_match_index import pod_match_index, selector_hint
 from pytest_simkube.engine.scheduler.plugins.taint_toleration import find_untolerated_taint
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
@@ -253,6 +256,16 @@ class _Eligibility:
         self._affinity: np.ndarray | None = None
         self._taints: np.ndarray | None = None
 
+    def includes_all(self, constraint: SpreadConstraint) -> bool:
+        """No policy of the constraint excludes any node (the pod has no required node
+        affinity or the affinity policy is Ignore, and the taints policy is Ignore)."""
+        if constraint.node_taints_policy == HONOR:
+            return False
+        if constraint.node_affinity_policy != HONOR:
+            return True
+        required = required_node_affinity(self.pod)
+        return not required.selector and required.terms is None
+
     def mask(self, constraint: SpreadConstraint) -> np.ndarray:
         mask = np.ones(len(self.slots), dtype=bool)
         if constraint.node_affinity_policy == HONOR:
@@ -282,6 +295,13 @@ def _matching_counts(snapshot: Snapshot, namespace: str, selector: Selector) -> 
                 and selector.matches(pod.labels))
     return pod_match_index(snapshot).counts((NAME, namespace, selector), predicate, (namespace,),
                                             selector_hint(selector))
+
+
+def _matching_domain_counts(snapshot: Snapshot, namespace: str, selector: Selector, topology_key: str
+                            ) -> np.ndarray:
+    """:func:`_matching_counts` summed per domain of ``topology_key`` over every node."""
+    _matching_counts(snapshot, namespace, selector)
+    return pod_match_index(snapshot).domain_counts((NAME, namespace, selector), topology_key)
 
 
 # --------------------------------------------------------------------------- filter state
@@ -479,11 +499,17 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
                 domain_in_play = np.zeros(missing_code + 1, dtype=bool)
                 domain_in_play[scored_codes] = True
                 size = int(domain_in_play.sum())
-                counted = all_slots[all_ok & eligibility.mask(c)]
-                counted_codes = np.where(codes[counted] < 0, missing_code, codes[counted])
-                keep = domain_in_play[counted_codes]
-                per_domain = np.bincount(counted_codes[keep], weights=counts_by_slot[counted][keep],
-                                         minlength=missing_code + 1)
+                if not require_all and eligibility.includes_all(c):
+                    # Every node counts: the index keeps these sums per domain.  Only the
+                    # domains in play are read below, so the others need no masking.
+                    per_domain = _matching_domain_counts(snapshot, pod.namespace, c.selector,
+                                                         c.topology_key)
+                else:
+                    counted = all_slots[all_ok & eligibility.mask(c)]
+                    counted_codes = np.where(codes[counted] < 0, missing_code, codes[counted])
+                    keep = domain_in_play[counted_codes]
+                    per_domain = np.bincount(counted_codes[keep], weights=counts_by_slot[counted][keep],
+                                             minlength=missing_code + 1)
                 node_codes = np.where(codes[slots] < 0, missing_code, codes[slots])
                 node_count = per_domain[node_codes]
             weight = math.log(size + 2)  # topologyNormalizingWeight
