@@ -42,6 +42,7 @@ class FrameworkScheduler:
                 runtime.framework.handle.list_objects = list_objects  # type: ignore[attr-defined]
             if get_object is not None:
                 runtime.framework.handle.get_object = get_object  # type: ignore[attr-defined]
+            runtime.framework.handle.objects_version = objects_version
         self._pdb_manifests = pdb_manifests
         self._pdb_refreshed_at: float | None = None
 

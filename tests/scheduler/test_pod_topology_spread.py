@@ -432,3 +432,25 @@ def test_default_spreading_scores_from_kept_domain_sums_equal_a_fresh_count(data
                           lambda self, constraint: False)
             fresh = scores()
         assert kept == fresh
+
+
+def test_default_constraints_are_rebuilt_when_the_selecting_objects_change():
+    snap = Snapshot.from_objects([node("n1", "a"), node("n2", "b")], [pod("p1", "n1")])
+    objects: dict[str, list[dict[str, Any]]] = {}
+    version = [0]
+    handle = Handle(snap)
+    handle.list_objects = lambda kind, ns: objects.get(kind, [])  # type: ignore[attr-defined]
+    handle.objects_version = lambda: version[0]
+    plugin = PodTopologySpread({}, handle)
+
+    def skipped(name: str) -> bool:
+        return plugin.pre_score(CycleState(), parse_pod(pod(name)), snap, snap.order()).is_skip()
+
+    assert skipped("first")  # nothing selects the pod: no default spreading
+    objects["Service"] = [{"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}}]
+    assert skipped("second")  # same class, same version: the kept answer
+    version[0] += 1
+    assert not skipped("third")  # the Service now selects it: spread by default
+    objects["Service"] = []
+    version[0] += 1
+    assert skipped("fourth")

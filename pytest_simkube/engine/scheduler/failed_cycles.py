@@ -21,42 +21,12 @@ pure speed-up: the RunRecord is the same byte for byte with and without it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
 
 from pytest_simkube.engine.scheduler.cycle import CycleResult
+from pytest_simkube.engine.scheduler.equivalence import equivalence_class
 from pytest_simkube.kube.pods import PodInfo
-
-_KEY = "FailedCycles/equivalence"
-_MAX_CLASSES = 65_536
-_CLASSES: dict[str, int] = {}
-
-_IDENTITY_FIELDS = ("name", "generateName", "uid", "resourceVersion", "creationTimestamp", "managedFields",
-                    "selfLink")
-
-
-def equivalence_class(pod: PodInfo) -> int:
-    """An id shared by pods whose manifests differ only in identity fields (name, uid, times).
-
-    Everything a plugin may read stays in: namespace, labels, annotations, owner
-    references, deletion timestamp, the whole spec but ``nodeName``, the nominated node.
-    """
-    cached = pod.extra.get(_KEY)
-    if cached is not None:
-        return cached
-    raw = pod.raw
-    meta = {k: v for k, v in (raw.get("metadata") or {}).items() if k not in _IDENTITY_FIELDS}
-    meta["namespace"] = pod.namespace
-    spec = {k: v for k, v in (raw.get("spec") or {}).items() if k != "nodeName"}
-    status = raw.get("status") or {}
-    text = json.dumps([meta, spec, status.get("nominatedNodeName")], sort_keys=True, default=str,
-                      separators=(",", ":"))
-    if len(_CLASSES) >= _MAX_CLASSES:
-        _CLASSES.clear()
-    value = _CLASSES.setdefault(text, len(_CLASSES))
-    pod.extra[_KEY] = value
-    return value
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ Plugin contract
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -175,6 +175,10 @@ class Handle:
         self._namespace_labels = dict(namespace_labels or {})
         self.version = 0
         """Bumped when namespace labels change (cached scheduling answers depend on them)."""
+        self.objects_version: Callable[[], Hashable] | None = None
+        """Changes whenever the objects behind ``list_objects`` / ``get_object`` (Services,
+        pod controllers) may have changed; plugins cache what they read from them only when
+        it is set."""
 
     def namespace_labels(self, namespace: str) -> Mapping[str, str]:
         labels = self._namespace_labels.get(namespace)

@@ -27,12 +27,13 @@ of updates the scheduler makes (a preemption dry run only removes pods and re-ad
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from pytest_simkube.engine.scheduler.equivalence import equivalence_class
 from pytest_simkube.engine.scheduler.framework import (
     SUCCESS,
     CycleState,
@@ -357,6 +358,7 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
         else:
             self.default_constraints = tuple(self.args.get("defaultConstraints") or ())
             self.system_defaulted = False
+        self._defaults_cache: dict[tuple[int, str], tuple[Hashable, list[SpreadConstraint]]] = {}
 
     # --- constraints ----------------------------------------------------------------------
 
@@ -369,8 +371,10 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
     def _constraints(self, pod: PodInfo, action: str) -> list[SpreadConstraint]:
         """The pod's own constraints for ``action``, or the defaults when it has none at all.
 
-        The pod's own constraints are parsed once and cached on the PodInfo; defaults depend
-        on this profile's args and on the owning objects, so they are rebuilt every cycle.
+        The pod's own constraints are parsed once and cached on the PodInfo.  Defaults depend
+        on this profile's args and on the Services and controllers selecting the pod: they are
+        kept per pod equivalence class while the handle's ``objects_version`` stays the same,
+        and rebuilt every cycle when the handle has no such version.
         """
         own = pod.spec.get("topologySpreadConstraints")
         if own:
@@ -379,6 +383,23 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
             if cached is None:
                 cached = pod.extra[cache_key] = parse_constraints(own, pod.labels, action)
             return cached
+        version_of = getattr(self.handle, "objects_version", None)
+        if version_of is None:
+            return self._default_constraints(pod, action)
+        # Pods of one workload share their defaults while no Service or controller changes.
+        key = (equivalence_class(pod), action)
+        version = version_of()
+        hit = self._defaults_cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        constraints = self._default_constraints(pod, action)
+        if len(self._defaults_cache) >= 4096:
+            self._defaults_cache.clear()
+        self._defaults_cache[key] = (version, constraints)
+        return constraints
+
+    def _default_constraints(self, pod: PodInfo, action: str) -> list[SpreadConstraint]:
+        """The profile's default constraints with the pod's default selector (none without one)."""
         constraints = parse_constraints(list(self.default_constraints), pod.labels, action,
                                         where="PodTopologySpreadArgs.defaultConstraints")
         if not constraints:
