@@ -9,7 +9,7 @@ preemption victims), and keeps PodDisruptionBudgets current for DefaultPreemptio
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from pytest_simkube.engine.objects import KubeObject
 from pytest_simkube.engine.scheduling import Decision
@@ -20,7 +20,7 @@ class FrameworkScheduler:
                  pdb_manifests: Callable[[], list[KubeObject]] | None = None,
                  list_objects: Callable[[str, str], list[KubeObject]] | None = None,
                  get_object: Callable[[str, str, str], KubeObject | None] | None = None,
-                 objects_version: Callable[[], int] | None = None) -> None:
+                 objects_version: Callable[[str], Hashable] | None = None) -> None:
         """``list_objects(kind, namespace)`` lists Services and pod controllers (ReplicaSet,
         StatefulSet, ReplicationController) for PodTopologySpread's system default
         constraints, which only apply when those give the pod a selector
@@ -28,8 +28,9 @@ class FrameworkScheduler:
         spreading, as for a pod no controller owns. ``get_object(kind, namespace, name)``
         finds one such object directly (a lister's ``Get``), for plugins that need only the
         pod's own controller rather than a scan of every one in the namespace.
-        ``objects_version()`` changes whenever those objects may have changed; without it
-        the scheduler never reuses a failed cycle's verdict (``failed_cycles``)."""
+        ``objects_version(namespace)`` changes whenever those objects in that namespace may
+        have changed; without it the scheduler never reuses a failed cycle's verdict
+        (``failed_cycles``) and rebuilds default spread constraints every cycle."""
         from pytest_simkube.engine.scheduler.scheduler import Scheduler
 
         self.inner = Scheduler(config, seed=seed)  # type: ignore[arg-type]

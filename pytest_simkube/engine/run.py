@@ -49,11 +49,15 @@ class RunInterrupted(KeyboardInterrupt):
         self.record = record
 
 
+DEFAULT_SPREADING_KINDS = ("Service", "ReplicationController", "ReplicaSet", "StatefulSet")
+"""What the scheduler reads from the object store (PodTopologySpread's ``DefaultSelector``)."""
+
+
 def make_scheduler(scenario: Any, options: EngineOptions, seed: int,
                    pdbs: Callable[[], list[Any]] | None = None,
                    list_objects: Callable[[str, str], list[Any]] | None = None,
                    get_object: Callable[[str, str, str], Any] | None = None,
-                   objects_version: Callable[[], int] | None = None) -> SchedulerPort:
+                   objects_version: Callable[[str], Any] | None = None) -> SchedulerPort:
     """The scheduler the run uses: the kube-scheduler model with the scenario's
     KubeSchedulerConfiguration, seeing PDBs and the objects default spreading needs."""
     config = getattr(getattr(scenario, "config", None), "scheduler", None)
@@ -78,7 +82,7 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     port = scheduler if scheduler is not None else make_scheduler(
         scenario, options, seed, lambda: ctx.store.list("PodDisruptionBudget"), ctx.store.list_namespaced,
         lambda kind, namespace, name: ctx.store.get(kind, f"{namespace}/{name}"),
-        lambda: ctx.store.version)
+        lambda namespace: ctx.store.versions(DEFAULT_SPREADING_KINDS, namespace))
     ctx.scheduler = SchedulerLoop(ctx, port)
     ctx.nodes = NodeManager(ctx)
     driver = TraceDriver(ctx, trace, getattr(scenario, "duration_seconds", None))

@@ -40,8 +40,7 @@ class ObjectStore:
         self.nodes: dict[str, Node] = {}
         self._by_owner: dict[tuple[str, str], dict[str, Pod]] = defaultdict(dict)
         self._watchers: dict[str, list[Watcher]] = defaultdict(list)
-        self.version = 0
-        """Bumped by every put/remove of a generic object (Pods and Nodes have their own paths)."""
+        self._versions: dict[tuple[str, str], int] = defaultdict(int)
 
     # -- generic objects ----------------------------------------------------------
     def watch(self, kind: str, watcher: Watcher) -> None:
@@ -60,7 +59,7 @@ class ObjectStore:
 
     def put(self, kind: str, obj: KubeObject) -> str:
         key = object_key(obj)
-        self.version += 1
+        self._versions[(kind, (obj.get("metadata") or {}).get("namespace") or "")] += 1
         old = self.objects[kind].get(key)
         verb = "updated" if old is not None else "added"
         if old is not None:
@@ -77,11 +76,17 @@ class ObjectStore:
     def remove(self, kind: str, key: str) -> KubeObject | None:
         obj = self.objects[kind].pop(key, None)
         if obj is not None:
-            self.version += 1
+            self._versions[(kind, (obj.get("metadata") or {}).get("namespace") or "")] += 1
             self._unindex(kind, key, obj)
             for watcher in self._watchers[kind]:
                 watcher("deleted", key, obj)
         return obj
+
+    def versions(self, kinds: tuple[str, ...], namespace: str) -> tuple[int, ...]:
+        """Change counters of the ``kinds`` in ``namespace``: equal tuples mean no object of
+        those kinds there was put or removed in between (what a cache of them checks)."""
+        versions = self._versions
+        return tuple(versions.get((kind, namespace), 0) for kind in kinds)
 
     def children(self, kind: str, owner_kind: str, owner_key: str) -> list[KubeObject]:
         """Objects of ``kind`` whose controlling owner is ``owner_kind`` ``owner_key``

@@ -440,7 +440,7 @@ def test_default_constraints_are_rebuilt_when_the_selecting_objects_change():
     version = [0]
     handle = Handle(snap)
     handle.list_objects = lambda kind, ns: objects.get(kind, [])  # type: ignore[attr-defined]
-    handle.objects_version = lambda: version[0]
+    handle.objects_version = lambda namespace: version[0]
     plugin = PodTopologySpread({}, handle)
 
     def skipped(name: str) -> bool:

@@ -9,7 +9,7 @@ as long as nothing the cycle reads has changed in between:
 
 * the snapshot (``Snapshot.generation``: every node and pod change),
 * the nominated pods, the PodDisruptionBudgets, namespace labels and the objects default
-  spreading reads (the scheduler's ``world_version``),
+  spreading reads in the pod's namespace (the scheduler's ``world_version(namespace)``),
 * the rotating start index (part of the key; a failed cycle's new index is replayed).
 
 A cycle is kept only when it changed nothing itself: it failed, nominated no node, left the
@@ -38,29 +38,32 @@ class FailedCycle:
     preemption_draws: tuple[int, ...]
 
 
+_MAX_ENTRIES = 4096
+
+
 class FailedCycleMemo:
-    """Failed verdicts by (profile, equivalence class, start index), valid for one world state."""
+    """Failed verdicts by (profile, equivalence class, start index), each with the world
+    state it was reached in.  The snapshot generation only grows, so an entry whose world
+    has passed can never match again; the table is simply emptied when it gets large."""
 
     def __init__(self) -> None:
-        self._world: Hashable | None = None
-        self._entries: dict[tuple[str, int, int], FailedCycle] = {}
+        self._entries: dict[tuple[str, int, int], tuple[Hashable, FailedCycle]] = {}
         self.hits = 0
 
     def key(self, profile: str, pod: PodInfo, start_index: int) -> tuple[str, int, int]:
         return profile, equivalence_class(pod), start_index
 
     def lookup(self, world: Hashable, key: tuple[str, int, int]) -> FailedCycle | None:
-        if world != self._world:
-            self._world = world
-            self._entries.clear()
+        """The verdict stored for ``key``, if it was reached in this same ``world``."""
+        hit = self._entries.get(key)
+        if hit is None or hit[0] != world:
             return None
-        return self._entries.get(key)
+        return hit[1]
 
     def store(self, world: Hashable, key: tuple[str, int, int], entry: FailedCycle) -> None:
-        if world != self._world:
-            self._world = world
+        if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = entry
+        self._entries[key] = (world, entry)
 
     def reuse(self, entry: FailedCycle, pod: PodInfo) -> CycleResult:
         """The stored result, as this pod's (the verdict itself is shared and read-only)."""

@@ -114,7 +114,16 @@ class Status:
         return self.code in (Code.UNSCHEDULABLE, Code.UNSCHEDULABLE_AND_UNRESOLVABLE, Code.PENDING)
 
     def with_plugin(self, plugin: str) -> Status:
-        return self if self.plugin == plugin else Status(self.code, self.reasons, plugin)
+        """This status attributed to ``plugin`` (one shared object per distinct pair)."""
+        if self.plugin == plugin:
+            return self
+        key = (self, plugin)
+        named = _NAMED.get(key)
+        if named is None:
+            if len(_NAMED) >= 65_536:
+                _NAMED.clear()
+            named = _NAMED[key] = Status(self.code, self.reasons, plugin)
+        return named
 
     def message(self) -> str:
         """``Status.Message``: the reasons joined with ", "."""
@@ -122,6 +131,7 @@ class Status:
 
 
 SUCCESS = Status()
+_NAMED: dict[tuple[Status, str], Status] = {}
 _SKIP = Status(Code.SKIP)
 
 
@@ -175,10 +185,10 @@ class Handle:
         self._namespace_labels = dict(namespace_labels or {})
         self.version = 0
         """Bumped when namespace labels change (cached scheduling answers depend on them)."""
-        self.objects_version: Callable[[], Hashable] | None = None
-        """Changes whenever the objects behind ``list_objects`` / ``get_object`` (Services,
-        pod controllers) may have changed; plugins cache what they read from them only when
-        it is set."""
+        self.objects_version: Callable[[str], Hashable] | None = None
+        """``objects_version(namespace)`` changes whenever the objects behind
+        ``list_objects`` / ``get_object`` (Services, pod controllers) in that namespace may
+        have changed; plugins cache what they read from them only when it is set."""
 
     def namespace_labels(self, namespace: str) -> Mapping[str, str]:
         labels = self._namespace_labels.get(namespace)

@@ -254,9 +254,10 @@ class Scheduler:
         #: speed-up, see ``failed_cycles``); off, every cycle runs in full.
         self.reuse_failed_cycles = True
         self.failed_cycles = FailedCycleMemo()
-        #: What else a cycle reads that the scheduler is not told about (the engine passes
-        #: its object store's version: Services and controllers for default spreading).
-        self.world_version: Callable[[], Hashable] = lambda: 0
+        #: What else a cycle for a pod of a namespace reads that the scheduler is not told
+        #: about (the engine passes its object store's versions of the Services and
+        #: controllers in that namespace, which default spreading reads).
+        self.world_version: Callable[[str], Hashable] = lambda namespace: 0
         self._pdb_version = 0
 
     # --- construction -----------------------------------------------------------------------
@@ -403,10 +404,12 @@ class Scheduler:
         self.pdbs[:] = list(pdbs)
         self._pdb_version += 1
 
-    def _world(self) -> Hashable:
-        """Everything a failed cycle's verdict depends on besides the pod and the start index."""
+    def _world(self, namespace: str) -> Hashable:
+        """Everything a failed cycle's verdict for a pod of ``namespace`` depends on besides
+        the pod and the start index."""
         return (self.snapshot.generation, self.nominator.version, self._pdb_version,
-                tuple(r.framework.handle.version for r in self.profiles.values()), self.world_version())
+                tuple(r.framework.handle.version for r in self.profiles.values()),
+                self.world_version(namespace))
 
     # --- queries -------------------------------------------------------------------------------
 
@@ -539,7 +542,7 @@ class Scheduler:
         if self.reuse_failed_cycles and not nominated:
             memo_key = self.failed_cycles.key(runtime.profile.scheduler_name, pod,
                                               cycle.next_start_node_index)
-            world = self._world()
+            world = self._world(pod.namespace)
             entry = self.failed_cycles.lookup(world, memo_key)
             if entry is not None:
                 cycle.next_start_node_index = entry.next_start_node_index
@@ -553,7 +556,7 @@ class Scheduler:
             outcome = cycle.schedule(pod, run_post_filter=True)
         finally:
             cycle.current_pod = None
-        if memo_key is not None and reusable(outcome) and self._world() == world:
+        if memo_key is not None and reusable(outcome) and self._world(pod.namespace) == world:
             draws = tuple(preemption.draws) if preemption is not None else ()
             self.failed_cycles.store(world, memo_key,
                                      FailedCycle(outcome, cycle.next_start_node_index, draws))

@@ -388,7 +388,7 @@ class PodTopologySpread(PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreS
             return self._default_constraints(pod, action)
         # Pods of one workload share their defaults while no Service or controller changes.
         key = (equivalence_class(pod), action)
-        version = version_of()
+        version = version_of(pod.namespace)
         hit = self._defaults_cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
