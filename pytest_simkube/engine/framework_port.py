@@ -8,7 +8,6 @@ preemption victims), and keeps PodDisruptionBudgets current for DefaultPreemptio
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Hashable
 
 from pytest_simkube.engine.objects import KubeObject
@@ -94,13 +93,12 @@ class FrameworkScheduler:
         victims = tuple(v.key for v in result.victims)
         if result.status == "bound":
             return Decision(result.key, result.node, result.attempt, victims=victims)
-        reasons: Counter[str] = Counter()
+        reasons: dict[str, int] = {}
         cycle = result.cycle
         if cycle is not None:
-            for status, count in cycle.node_statuses.status_counts().items():
-                reasons[status.plugin] += count
-            reasons.pop("", None)
+            # Shared by every record of an identical failed cycle: never modified.
+            reasons = cycle.node_statuses.plugin_counts()
             if not cycle.node_statuses and cycle.pre_filter_status.plugin:
-                reasons[cycle.pre_filter_status.plugin] = cycle.num_all_nodes
-        return Decision(result.key, None, result.attempt, dict(sorted(reasons.items())), result.message,
-                        victims, result.nominated_node)
+                reasons = {cycle.pre_filter_status.plugin: cycle.num_all_nodes}
+        return Decision(result.key, None, result.attempt, reasons, result.message, victims,
+                        result.nominated_node)

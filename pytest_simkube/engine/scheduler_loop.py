@@ -68,8 +68,9 @@ class SchedulerLoop:
             else:
                 first = pod.key not in self.unschedulable
                 self.unschedulable[pod.key] = decision
+                # The reasons map is shared with other records of the same verdict (read-only).
                 ctx.sim.emit(PodUnschedulable(ctx.sim.t(), pod.key, decision.attempt,
-                                              dict(decision.reasons), decision.message), change=first)
+                                              decision.reasons, decision.message), change=first)
                 if first and self._unschedulable_listeners:
                     turned.append(pod)
         for pod in turned:

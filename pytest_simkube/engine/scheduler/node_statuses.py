@@ -36,12 +36,13 @@ class NodeStatusMap(Mapping[str, Status]):
         self._chunks: list[tuple[np.ndarray, np.ndarray, Sequence[Status]]] = []
         self._dict: dict[str, Status] | None = None
         self._counts: Counter[Status] | None = None
+        self._plugin_counts: dict[str, int] | None = None
 
     def add_rejections(self, slots: np.ndarray, index: np.ndarray, table: Sequence[Status]) -> None:
         """Record nodes ``slots`` rejected with ``table[index[i]]`` (every index > 0)."""
         if len(slots) == 0:
             return
-        self._counts = None
+        self._counts = self._plugin_counts = None
         if self._dict is not None:
             self._dict.update(zip(self._snapshot.node_names(slots.tolist()),
                                   (table[i] for i in index.tolist()), strict=True))
@@ -49,7 +50,7 @@ class NodeStatusMap(Mapping[str, Status]):
         self._chunks.append((slots, index, table))
 
     def __setitem__(self, name: str, status: Status) -> None:
-        self._counts = None
+        self._counts = self._plugin_counts = None
         self._materialize()[name] = status
 
     def _materialize(self) -> dict[str, Status]:
@@ -71,7 +72,8 @@ class NodeStatusMap(Mapping[str, Status]):
         return self
 
     def status_counts(self) -> Counter[Status]:
-        """How many nodes each distinct Status rejected (no names needed; computed once)."""
+        """How many nodes each distinct Status rejected (no names needed; computed once; do
+        not modify)."""
         if self._counts is not None:
             return self._counts
         counts: Counter[Status] = Counter()
@@ -84,6 +86,17 @@ class NodeStatusMap(Mapping[str, Status]):
                     counts[table[entry]] += count
         self._counts = counts
         return counts
+
+    def plugin_counts(self) -> dict[str, int]:
+        """Rejected nodes per plugin name, sorted by name (computed once; do not modify:
+        records of identical failed cycles share it)."""
+        if self._plugin_counts is None:
+            per_plugin: Counter[str] = Counter()
+            for status, count in self.status_counts().items():
+                if status.plugin:
+                    per_plugin[status.plugin] += count
+            self._plugin_counts = dict(sorted(per_plugin.items()))
+        return self._plugin_counts
 
     def __getitem__(self, name: str) -> Status:
         return self._materialize()[name]
