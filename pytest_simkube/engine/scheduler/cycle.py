@@ -131,7 +131,8 @@ class SchedulingCycle:
         n = len(nodes)
         start = self.next_start_node_index % n if n else 0
         rotated = np.concatenate([nodes[start:], nodes[:start]]) if start else nodes
-        # Most clusters have mostly feasible nodes: a chunk a little over k usually finishes.
+        # Most clusters have mostly feasible nodes: a chunk a little over k usually finishes;
+        # when it does not, most nodes reject this pod and the rest go in one more chunk.
         chunk = max(k + k // 8, 128)
         feasible_parts: list[np.ndarray] = []
         found = 0
@@ -154,6 +155,7 @@ class SchedulingCycle:
             found += len(took)
             processed += cut
             pos += cut
+            chunk = n
         result.evaluated_nodes = processed
         if n:
             self.next_start_node_index = (self.next_start_node_index + processed) % n
