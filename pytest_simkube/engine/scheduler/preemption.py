@@ -394,21 +394,24 @@ class DefaultPreemption(PostFilterPlugin):
         statuses: dict[str, Status] = {}
         errors: list[Status] = []
         count = len(potential_slots)
-        for i in range(count):
-            slot = potential_slots[(offset + i) % count]
-            name = snapshot.node(slot).name
-            victims, num_violations, status = self.select_victims_on_node(state.clone(), pod, snapshot, slot)
-            if status.is_success() and victims:
-                candidate = Candidate(name, victims, num_violations, visit=i)
-                (non_violating if num_violations == 0 else violating).append(candidate)
-                if non_violating and len(non_violating) + len(violating) >= num_candidates:
-                    break
-                continue
-            if status.is_success():
-                status = Status.error(f'expected at least one victim pod on node "{name}"')
-            if status.code is Code.ERROR:
-                errors.append(status)
-            statuses[name] = status
+        # Listeners see only the net effect of the dry run: none, every node is put back.
+        with snapshot.muted():
+            for i in range(count):
+                slot = potential_slots[(offset + i) % count]
+                name = snapshot.node(slot).name
+                victims, num_violations, status = self.select_victims_on_node(state.clone(), pod, snapshot,
+                                                                              slot)
+                if status.is_success() and victims:
+                    candidate = Candidate(name, victims, num_violations, visit=i)
+                    (non_violating if num_violations == 0 else violating).append(candidate)
+                    if non_violating and len(non_violating) + len(violating) >= num_candidates:
+                        break
+                    continue
+                if status.is_success():
+                    status = Status.error(f'expected at least one victim pod on node "{name}"')
+                if status.code is Code.ERROR:
+                    errors.append(status)
+                statuses[name] = status
         return non_violating + violating, statuses, errors
 
     def preempt(
@@ -490,10 +493,12 @@ def _restore_node(
     if slot is None:
         return
     node = snapshot.node(slot)
-    current = list(node.pods.keys())
     wanted = [p.key for p in original]
-    if current != wanted:
-        for key in current:
+    if node.pods.keys() == set(wanted) and all(node.pods[p.key] is p for p in original):
+        # The same pods, reprieved ones re-added at the end: only their order differs.
+        snapshot.reorder_pods(slot, wanted)
+    else:
+        for key in list(node.pods):
             snapshot.remove_pod(key)
         for pod in original:
             snapshot.add_pod(pod, node_name)
@@ -524,18 +529,20 @@ def run_filter_with_nominated_pods(
     first_state = state.clone()
     saved_ports = snapshot.used_ports_of(slot)
     added: list[PodInfo] = []
-    try:
-        for other in nominated:
-            snapshot.add_pod(_as_bound_copy(other), node_name)
-            added.append(other)
-            status = fwk.run_pre_filter_extension_add_pod(first_state, pod, snapshot.pods[other.key], slot)
-            if not status.is_success():
-                return status
-        status = fwk.run_filter_plugins_on_node(first_state, pod, snapshot, slot)
-    finally:
-        for other in added:
-            snapshot.remove_pod(other.key)
-        snapshot.restore_used_ports(slot, saved_ports)
+    with snapshot.muted():  # the nominated pods are gone again at the end
+        try:
+            for other in nominated:
+                snapshot.add_pod(_as_bound_copy(other), node_name)
+                added.append(other)
+                status = fwk.run_pre_filter_extension_add_pod(first_state, pod, snapshot.pods[other.key],
+                                                              slot)
+                if not status.is_success():
+                    return status
+            status = fwk.run_filter_plugins_on_node(first_state, pod, snapshot, slot)
+        finally:
+            for other in added:
+                snapshot.remove_pod(other.key)
+            snapshot.restore_used_ports(slot, saved_ports)
     if not status.is_success():
         return status
     return fwk.run_filter_plugins_on_node(state, pod, snapshot, slot)

@@ -39,7 +39,8 @@ counters (e.g. matching pods per topology domain) without rescanning.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -189,6 +190,8 @@ class Snapshot:
         self._node_cache: dict[Any, Any] = {}
         self._node_cache_version = 0
         self._listeners: list[SnapshotListener] = []
+        self._muted: dict[str, tuple[tuple[PodInfo, int] | None, tuple[PodInfo, int] | None]] | None = None
+        """While muted: pod key -> (its placement before, its placement now)."""
 
     # --- queries --------------------------------------------------------------------------
 
@@ -301,6 +304,47 @@ class Snapshot:
             self._node_cache_version = self.node_version
         return self._node_cache
 
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """Pod changes inside the block reach listeners only as their net effect, at the end.
+
+        A preemption dry run removes and re-adds the pods of one node again and again and
+        puts them all back; listeners (the pod-match index) would follow every step for no
+        net change.  Nothing may read listener state inside the block (Filter plugins and
+        PreFilter extensions read cycle state and the node arrays only).
+        """
+        if self._muted is not None:
+            yield
+            return
+        self._muted = {}
+        try:
+            yield
+        finally:
+            changes, self._muted = self._muted, None
+            for before, after in changes.values():
+                if before is not None and after is not None and before[0] is after[0] \
+                        and before[1] == after[1]:
+                    continue
+                if before is not None:
+                    for listener in self._listeners:
+                        listener.on_pod_removed(self, before[0], before[1])
+                if after is not None:
+                    for listener in self._listeners:
+                        listener.on_pod_added(self, after[0], after[1])
+
+    def _note_muted(self, pod: PodInfo, slot: int, added: bool) -> None:
+        muted = self._muted
+        assert muted is not None
+        entry = muted.get(pod.key)
+        before = entry[0] if entry is not None else (None if added else (pod, slot))
+        muted[pod.key] = (before, (pod, slot) if added else None)
+
+    def reorder_pods(self, slot: int, keys: Sequence[str]) -> None:
+        """Put the node's pods in the order ``keys`` (the same pods; nothing else changes)."""
+        node = self.node(slot)
+        if list(node.pods) != list(keys):
+            node.pods = {key: node.pods[key] for key in keys}
+
     def subscribe(self, listener: SnapshotListener) -> None:
         self._listeners.append(listener)
 
@@ -377,8 +421,13 @@ class Snapshot:
         for image_name in info.images:
             self.image_node_count[image_name] += 1
 
+    def _check_not_muted(self) -> None:
+        if self._muted is not None:
+            raise SnapshotError("", "nodes cannot change while pod changes are muted")
+
     def add_node(self, node: Mapping[str, Any]) -> int:
         """Add a v1.Node manifest at the end of the node order; returns its slot."""
+        self._check_not_muted()
         name = _node_name(node)
         if name in self._slot_by_name:
             raise SnapshotError("metadata.name", f"node {name!r} already exists")
@@ -409,6 +458,7 @@ class Snapshot:
 
     def update_node(self, node: Mapping[str, Any]) -> int:
         """Replace a node's labels/taints/allocatable/images, keeping its pods and position."""
+        self._check_not_muted()
         name = _node_name(node)
         slot = self._slot_by_name.get(name)
         if slot is None:
@@ -433,6 +483,7 @@ class Snapshot:
 
     def remove_node(self, name: str) -> list[PodInfo]:
         """Remove a node and the pods bound to it; returns those pods."""
+        self._check_not_muted()
         slot = self._slot_by_name.get(name)
         if slot is None:
             raise SnapshotError("", f"node {name!r} is not in the snapshot")
@@ -505,6 +556,9 @@ class Snapshot:
         self.port_count[slot] = len(node.used_ports)
         self.pods[info.key] = info
         self.generation += 1
+        if self._muted is not None:
+            self._note_muted(info, slot, True)
+            return info
         for listener in self._listeners:
             listener.on_pod_added(self, info, slot)
         return info
@@ -533,6 +587,9 @@ class Snapshot:
         node.used_ports.difference_update(info.host_ports)
         self.port_count[slot] = len(node.used_ports)
         self.generation += 1
+        if self._muted is not None:
+            self._note_muted(info, slot, False)
+            return info
         for listener in self._listeners:
             listener.on_pod_removed(self, info, slot)
         return info

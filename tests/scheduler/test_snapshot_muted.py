@@ -1,0 +1,73 @@
+"""Snapshot.muted: listeners hear only the net effect of a block of pod changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_simkube.engine.scheduler.snapshot import Snapshot, SnapshotError
+from pytest_simkube.kube.pods import parse_pod
+from tests.scheduler.cluster_builders import node, pod
+
+
+class Spy:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+
+    def on_node_added(self, snapshot, slot):
+        self.calls.append(("node+", "", slot))
+
+    def on_node_removed(self, snapshot, slot):
+        self.calls.append(("node-", "", slot))
+
+    def on_pod_added(self, snapshot, pod, slot):
+        self.calls.append(("pod+", pod.key, slot))
+
+    def on_pod_removed(self, snapshot, pod, slot):
+        self.calls.append(("pod-", pod.key, slot))
+
+
+def _snapshot() -> tuple[Snapshot, Spy]:
+    snap = Snapshot.from_objects([node("a"), node("b")], [pod("p1", node_name="a"), pod("p2", node_name="a")])
+    spy = Spy()
+    snap.subscribe(spy)
+    return snap, spy
+
+
+def test_changes_undone_inside_the_block_are_never_heard():
+    snap, spy = _snapshot()
+    before = snap.requested[snap.slot_of("a")].tolist()
+    with snap.muted():
+        first = snap.remove_pod("default/p1")
+        second = snap.remove_pod("default/p2")
+        snap.add_pod(second, "a")
+        snap.add_pod(first, "a")
+    assert spy.calls == []
+    assert snap.requested[snap.slot_of("a")].tolist() == before
+    snap.reorder_pods(snap.slot_of("a"), ["default/p1", "default/p2"])
+    assert list(snap.node(snap.slot_of("a")).pods) == ["default/p1", "default/p2"]
+
+
+def test_net_changes_are_heard_once_at_the_end():
+    snap, spy = _snapshot()
+    with snap.muted():
+        snap.add_pod(pod("p3", node_name="b"))
+        snap.remove_pod("default/p1")
+        snap.add_pod(pod("p4", node_name="b"))
+        snap.remove_pod("default/p4")
+        assert spy.calls == []
+    assert sorted(spy.calls) == [("pod+", "default/p3", snap.slot_of("b")),
+                                 ("pod-", "default/p1", snap.slot_of("a"))]
+
+
+def test_a_replaced_pod_object_is_heard_as_removed_and_added():
+    snap, spy = _snapshot()
+    with snap.muted():
+        snap.remove_pod("default/p1")
+        snap.add_pod(parse_pod(pod("p1", node_name="b")))
+    assert spy.calls == [("pod-", "default/p1", snap.slot_of("a")), ("pod+", "default/p1", snap.slot_of("b"))]
+
+
+def test_nodes_cannot_change_while_muted():
+    snap, _spy = _snapshot()
+    with snap.muted(), pytest.raises(SnapshotError, match="muted"):
+        snap.add_node(node("c"))
