@@ -251,6 +251,10 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
                     ) -> FilterVerdicts:
         return FilterVerdicts(self._index_by_slot(pod, snapshot)[slots], _FILTER_STATUSES)
 
+    def filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> Status:
+        """One node (preemption dry runs): the same verdict without arrays."""
+        return _FILTER_STATUSES[int(self._index_by_slot(pod, snapshot)[slot])]
+
     def _index_by_slot(self, pod: PodInfo, snapshot: Snapshot) -> np.ndarray:
         """The verdict of every node, decided once per required affinity until a node changes
         (labels are node properties: ``Snapshot.node_cache``)."""

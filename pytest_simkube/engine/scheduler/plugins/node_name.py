@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pytest_simkube.engine.scheduler.framework import CycleState, FilterPlugin, FilterVerdicts, Status
+from pytest_simkube.engine.scheduler.framework import (
+    SUCCESS,
+    CycleState,
+    FilterPlugin,
+    FilterVerdicts,
+    Status,
+)
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
 
@@ -25,3 +31,8 @@ class NodeName(FilterPlugin):
             return FilterVerdicts.all_pass(len(slots))
         target = snapshot.slot_of(wanted)
         return FilterVerdicts.from_mask(slots == (-1 if target is None else target), _FAILURE)
+
+    def filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> Status:
+        """One node (preemption dry runs): the same verdict without arrays."""
+        wanted = str((pod.spec or {}).get("nodeName") or "")
+        return SUCCESS if not wanted or snapshot.slot_of(wanted) == slot else _FAILURE

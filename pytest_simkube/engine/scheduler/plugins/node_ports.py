@@ -54,3 +54,9 @@ class NodePorts(PreFilterPlugin, FilterPlugin):
             if port_conflicts(snapshot.node(int(slots[i])), pod.host_ports):
                 passed[i] = False
         return FilterVerdicts.from_mask(passed, _FAILURE)
+
+    def filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> Status:
+        """One node (preemption dry runs): the same verdict without arrays."""
+        if not pod.host_ports or not snapshot.port_count[slot]:
+            return SUCCESS
+        return _FAILURE if port_conflicts(snapshot.node(slot), pod.host_ports) else SUCCESS

@@ -77,19 +77,24 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
                    ) -> tuple[PreFilterResult | None, Status]:
         return None, SUCCESS
 
+    def _checked_resources(self, pod: PodInfo, snapshot: Snapshot) -> list[tuple[str, int, int]]:
+        """(name, column, request) in ``fitsRequest`` order: cpu, memory, ephemeral-storage,
+        then scalar resources by name; ignored extended resources left out."""
+        requests = {k: v for k, v in pod.requests.items() if k != PODS and v > 0}
+        scalars = sorted(k for k in requests if k not in (CPU, MEMORY, EPHEMERAL_STORAGE))
+        out = []
+        for name in [n for n in (CPU, MEMORY, EPHEMERAL_STORAGE) if n in requests] + scalars:
+            if not self._ignored(name):
+                out.append((name, snapshot.resource_column(name, create=True), requests[name]))
+        return out
+
     def filter_many(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray
                     ) -> FilterVerdicts:
         checks: list[tuple[str, np.ndarray]] = [
             ("Too many pods", snapshot.pod_count[slots] >= snapshot.allowed_pods[slots])]
-        requests = {k: v for k, v in pod.requests.items() if k != PODS and v > 0}
-        if requests:
-            scalars = sorted(k for k in requests if k not in (CPU, MEMORY, EPHEMERAL_STORAGE))
-            for name in [n for n in (CPU, MEMORY, EPHEMERAL_STORAGE) if n in requests] + scalars:
-                if self._ignored(name):
-                    continue
-                col = snapshot.resource_column(name, create=True)
-                free = snapshot.allocatable_of(col)[slots] - snapshot.requested_of(col)[slots]
-                checks.append((f"Insufficient {name}", free < requests[name]))
+        for name, col, request in self._checked_resources(pod, snapshot):
+            free = snapshot.allocatable_of(col)[slots] - snapshot.requested_of(col)[slots]
+            checks.append((f"Insufficient {name}", free < request))
         if not any(failed.any() for _reason, failed in checks):
             return FilterVerdicts.all_pass(len(slots))
         bits = np.zeros(len(slots), dtype=np.int64)
@@ -102,6 +107,16 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             index[bits == combo] = len(statuses)
             statuses.append(Status.unschedulable(*reasons))
         return FilterVerdicts(index, statuses)
+
+    def filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> Status:
+        """One node (preemption dry runs): the same reasons, in the same order, without arrays."""
+        reasons = []
+        if snapshot.pod_count[slot] >= snapshot.allowed_pods[slot]:
+            reasons.append("Too many pods")
+        for name, col, request in self._checked_resources(pod, snapshot):
+            if snapshot.allocatable_of(col)[slot] - snapshot.requested_of(col)[slot] < request:
+                reasons.append(f"Insufficient {name}")
+        return Status.unschedulable(*reasons) if reasons else SUCCESS
 
     def pre_score(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slots: np.ndarray) -> Status:
         return SUCCESS

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pytest_simkube.engine.scheduler.framework import CycleState, FilterPlugin, FilterVerdicts, Status
+from pytest_simkube.engine.scheduler.framework import (
+    SUCCESS,
+    CycleState,
+    FilterPlugin,
+    FilterVerdicts,
+    Status,
+)
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo, Taint
 
@@ -25,3 +31,9 @@ class NodeUnschedulable(FilterPlugin):
         if not cordoned.any() or any(t.tolerates(_CORDON_TAINT) for t in pod.tolerations):
             return FilterVerdicts.all_pass(len(slots))
         return FilterVerdicts.from_mask(~cordoned, _FAILURE)
+
+    def filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> Status:
+        """One node (preemption dry runs): the same verdict without arrays."""
+        if not snapshot.unschedulable[slot] or any(t.tolerates(_CORDON_TAINT) for t in pod.tolerations):
+            return SUCCESS
+        return _FAILURE

@@ -51,6 +51,13 @@ class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
             return FilterVerdicts.all_pass(len(slots))
         return FilterVerdicts(per_set[snapshot.taint_set[slots]], statuses)
 
+    def filter(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int) -> Status:
+        """One node (preemption dry runs): the same verdict without arrays."""
+        per_set, statuses = self._verdict_per_taint_set(pod, snapshot)
+        if per_set is None:
+            return SUCCESS
+        return statuses[int(per_set[snapshot.taint_set[slot]])]
+
     @staticmethod
     def _verdict_per_taint_set(pod: PodInfo, snapshot: Snapshot) -> tuple[np.ndarray | None, list[Status]]:
         """Status index per distinct taint set for these tolerations (None: every set passes).
