@@ -79,10 +79,11 @@ def build_engine(scenario: Any, trace: Any, seed: int, options: EngineOptions,
     ctx.lifecycles = LifecycleBook(ctx, trace)
     ctx.pods = PodManager(ctx)
     ctx.kubelet = Kubelet(ctx)
+    ctx.store.count_versions(DEFAULT_SPREADING_KINDS)
     port = scheduler if scheduler is not None else make_scheduler(
         scenario, options, seed, lambda: ctx.store.list("PodDisruptionBudget"), ctx.store.list_namespaced,
         lambda kind, namespace, name: ctx.store.get(kind, f"{namespace}/{name}"),
-        lambda namespace: ctx.store.versions(DEFAULT_SPREADING_KINDS, namespace))
+        ctx.store.version)
     ctx.scheduler = SchedulerLoop(ctx, port)
     ctx.nodes = NodeManager(ctx)
     driver = TraceDriver(ctx, trace, getattr(scenario, "duration_seconds", None))

@@ -9,7 +9,7 @@ also indexed by controlling owner so a controller finds its pods in O(its pods).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pytest_simkube.engine.objects import KubeObject, Node, Pod
 
@@ -40,7 +40,8 @@ class ObjectStore:
         self.nodes: dict[str, Node] = {}
         self._by_owner: dict[tuple[str, str], dict[str, Pod]] = defaultdict(dict)
         self._watchers: dict[str, list[Watcher]] = defaultdict(list)
-        self._versions: dict[tuple[str, str], int] = defaultdict(int)
+        self._versioned_kinds: frozenset[str] = frozenset()
+        self._versions: dict[str, int] = defaultdict(int)
 
     # -- generic objects ----------------------------------------------------------
     def watch(self, kind: str, watcher: Watcher) -> None:
@@ -59,7 +60,8 @@ class ObjectStore:
 
     def put(self, kind: str, obj: KubeObject) -> str:
         key = object_key(obj)
-        self._versions[(kind, (obj.get("metadata") or {}).get("namespace") or "")] += 1
+        if kind in self._versioned_kinds:
+            self._versions[(obj.get("metadata") or {}).get("namespace") or ""] += 1
         old = self.objects[kind].get(key)
         verb = "updated" if old is not None else "added"
         if old is not None:
@@ -76,17 +78,21 @@ class ObjectStore:
     def remove(self, kind: str, key: str) -> KubeObject | None:
         obj = self.objects[kind].pop(key, None)
         if obj is not None:
-            self._versions[(kind, (obj.get("metadata") or {}).get("namespace") or "")] += 1
+            if kind in self._versioned_kinds:
+                self._versions[(obj.get("metadata") or {}).get("namespace") or ""] += 1
             self._unindex(kind, key, obj)
             for watcher in self._watchers[kind]:
                 watcher("deleted", key, obj)
         return obj
 
-    def versions(self, kinds: tuple[str, ...], namespace: str) -> tuple[int, ...]:
-        """Change counters of the ``kinds`` in ``namespace``: equal tuples mean no object of
-        those kinds there was put or removed in between (what a cache of them checks)."""
-        versions = self._versions
-        return tuple(versions.get((kind, namespace), 0) for kind in kinds)
+    def count_versions(self, kinds: Iterable[str]) -> None:
+        """Count changes to objects of ``kinds`` per namespace (see :meth:`version`)."""
+        self._versioned_kinds = self._versioned_kinds | frozenset(kinds)
+
+    def version(self, namespace: str) -> int:
+        """A counter of puts and removals of the counted kinds in ``namespace``: equal values
+        mean none of those objects there changed in between (what a cache of them checks)."""
+        return self._versions.get(namespace, 0)
 
     def children(self, kind: str, owner_kind: str, owner_key: str) -> list[KubeObject]:
         """Objects of ``kind`` whose controlling owner is ``owner_kind`` ``owner_key``

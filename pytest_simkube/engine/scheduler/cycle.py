@@ -29,7 +29,7 @@ from pytest_simkube.engine.scheduler.framework import (
     PostFilterResult,
     Status,
 )
-from pytest_simkube.engine.scheduler.node_statuses import NodeStatusMap
+from pytest_simkube.engine.scheduler.node_statuses import NodeStatusMap, reason_summary
 from pytest_simkube.engine.scheduler.snapshot import Snapshot
 from pytest_simkube.kube.pods import PodInfo
 
@@ -59,18 +59,13 @@ def fit_error_message(num_all_nodes: int, node_statuses: Mapping[str, Status] | 
     if pre_filter_message:
         text += f" {pre_filter_message}."
     else:
-        counts: dict[str, int] = {}
         if isinstance(node_statuses, NodeStatusMap):
-            weighted: Iterable[tuple[Status, int]] = node_statuses.status_counts().items()
+            summary = node_statuses.reason_summary()
         else:
             statuses = node_statuses.values() if isinstance(node_statuses, Mapping) else node_statuses
-            weighted = ((status, 1) for status in statuses)
-        for status, times in weighted:
-            for reason in status.reasons:
-                counts[reason] = counts.get(reason, 0) + times
-        histogram = sorted(f"{count} {reason}" for reason, count in counts.items())
-        if histogram:
-            text += f" {', '.join(histogram)}."
+            summary = reason_summary((status, 1) for status in statuses)
+        if summary:
+            text += f" {summary}."
     if post_filter_message:
         text += f" {post_filter_message}"
     return text

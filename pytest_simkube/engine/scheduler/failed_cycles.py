@@ -21,8 +21,9 @@ pure speed-up: the RunRecord is the same byte for byte with and without it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pytest_simkube.engine.scheduler.cycle import CycleResult
 from pytest_simkube.engine.scheduler.equivalence import equivalence_class
@@ -68,7 +69,9 @@ class FailedCycleMemo:
     def reuse(self, entry: FailedCycle, pod: PodInfo) -> CycleResult:
         """The stored result, as this pod's (the verdict itself is shared and read-only)."""
         self.hits += 1
-        return replace(entry.outcome, pod=pod)
+        outcome = copy.copy(entry.outcome)
+        outcome.pod = pod
+        return outcome
 
 
 def reusable(outcome: CycleResult) -> bool:

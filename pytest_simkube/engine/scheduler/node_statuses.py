@@ -16,7 +16,7 @@ keeps the map longer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +25,16 @@ from pytest_simkube.engine.scheduler.framework import Status
 
 if TYPE_CHECKING:
     from pytest_simkube.engine.scheduler.snapshot import Snapshot
+
+
+def reason_summary(weighted: Iterable[tuple[Status, int]]) -> str:
+    """Reasons counted over nodes (each status with how many nodes it rejected), as
+    ``<count> <reason>`` sorted as strings and comma separated (``FitError.Error()``)."""
+    per_reason: dict[str, int] = {}
+    for status, count in weighted:
+        for reason in status.reasons:
+            per_reason[reason] = per_reason.get(reason, 0) + count
+    return ", ".join(sorted(f"{n} {reason}" for reason, n in per_reason.items()))
 
 
 class NodeStatusMap(Mapping[str, Status]):
@@ -37,12 +47,13 @@ class NodeStatusMap(Mapping[str, Status]):
         self._dict: dict[str, Status] | None = None
         self._counts: Counter[Status] | None = None
         self._plugin_counts: dict[str, int] | None = None
+        self._reason_summary: str | None = None
 
     def add_rejections(self, slots: np.ndarray, index: np.ndarray, table: Sequence[Status]) -> None:
         """Record nodes ``slots`` rejected with ``table[index[i]]`` (every index > 0)."""
         if len(slots) == 0:
             return
-        self._counts = self._plugin_counts = None
+        self._counts = self._plugin_counts = self._reason_summary = None
         if self._dict is not None:
             self._dict.update(zip(self._snapshot.node_names(slots.tolist()),
                                   (table[i] for i in index.tolist()), strict=True))
@@ -50,7 +61,7 @@ class NodeStatusMap(Mapping[str, Status]):
         self._chunks.append((slots, index, table))
 
     def __setitem__(self, name: str, status: Status) -> None:
-        self._counts = self._plugin_counts = None
+        self._counts = self._plugin_counts = self._reason_summary = None
         self._materialize()[name] = status
 
     def _materialize(self) -> dict[str, Status]:
@@ -98,10 +109,19 @@ class NodeStatusMap(Mapping[str, Status]):
             self._plugin_counts = dict(sorted(per_plugin.items()))
         return self._plugin_counts
 
+    def reason_summary(self) -> str:
+        """``<count> <reason>`` over the nodes, sorted as strings and comma separated: the
+        middle of ``FitError.Error()`` (computed once)."""
+        if self._reason_summary is None:
+            self._reason_summary = reason_summary(self.status_counts().items())
+        return self._reason_summary
+
     def __getitem__(self, name: str) -> Status:
         return self._materialize()[name]
 
     def get(self, name: str, default: Status | None = None) -> Status | None:  # type: ignore[override]
+        if not name:
+            return default  # no node is nameless: no need to resolve names
         return self._materialize().get(name, default)
 
     def __iter__(self) -> Iterator[str]:

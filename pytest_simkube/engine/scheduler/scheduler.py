@@ -407,8 +407,9 @@ class Scheduler:
     def _world(self, namespace: str) -> Hashable:
         """Everything a failed cycle's verdict for a pod of ``namespace`` depends on besides
         the pod and the start index."""
+        # Handle versions only grow: their sum changes whenever one of them does.
         return (self.snapshot.generation, self.nominator.version, self._pdb_version,
-                tuple(r.framework.handle.version for r in self.profiles.values()),
+                sum([r.framework.handle.version for r in self.profiles.values()]),
                 self.world_version(namespace))
 
     # --- queries -------------------------------------------------------------------------------
