@@ -259,16 +259,34 @@ def _pod_resources(spec: Mapping[str, Any], where: str) -> PodResources:
     )
 
 
+_ALLOCATABLE_CACHE: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, int]] = {}
+
+
 def node_allocatable(status: Mapping[str, Any], where: str = "status") -> dict[str, int]:
-    """A node's allocatable in scheduler units (capacity when allocatable is absent)."""
+    """A node's allocatable in scheduler units (capacity when allocatable is absent).
+
+    Nodes of one group share their amounts, and the autoscaler's what-if cluster parses every
+    node again each loop: the answer is kept per distinct list of plain string amounts (a
+    fresh dict each time; errors are never kept).
+    """
     raw = status.get("allocatable")
     if raw is None:
         raw = status.get("capacity")
         where = f"{where}.capacity"
     else:
         where = f"{where}.allocatable"
+    key = None
+    if isinstance(raw, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        key = (where, tuple(sorted(raw.items())))
+        cached = _ALLOCATABLE_CACHE.get(key)
+        if cached is not None:
+            return dict(cached)
     out: dict[str, int] = {}
     for name, value in _resource_list(raw, where).items():
         if name in (CPU, MEMORY, EPHEMERAL_STORAGE, PODS) or is_scalar_resource_name(name):
             out[name] = to_scheduler_units(name, value, f"{where}.{name}")
+    if key is not None:
+        if len(_ALLOCATABLE_CACHE) >= 4096:
+            _ALLOCATABLE_CACHE.clear()
+        _ALLOCATABLE_CACHE[key] = dict(out)
     return out

@@ -29,13 +29,8 @@ def _anti_affinity(app: str) -> dict[str, Any]:
                                           "labelSelector": {"matchLabels": {"app": app}}}}]}}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_cold_counts_visit_only_hinted_pods_and_equal_a_full_scan(data):
-    snap = Snapshot.from_objects([node(f"n{i}") for i in range(3)])
-    index = PodMatchIndex(snap)
-    live: list[str] = []
-    for i in range(data.draw(st.integers(0, 25))):
+def _random_changes(data, snap: Snapshot, live: list[str], first: int, count: int) -> None:
+    for i in range(first, first + count):
         if live and data.draw(st.booleans()):
             snap.remove_pod(live.pop(data.draw(st.integers(0, len(live) - 1))))
             continue
@@ -43,25 +38,37 @@ def test_cold_counts_visit_only_hinted_pods_and_equal_a_full_scan(data):
         labels = {"app": data.draw(st.sampled_from(APPS)), "tier": data.draw(st.sampled_from(["a", "b"]))}
         snap.add_pod(pod(f"p{i}", namespace=ns, node_name=f"n{data.draw(st.integers(0, 2))}", labels=labels))
         live.append(f"{ns}/p{i}")
-    ns = data.draw(st.sampled_from(NAMESPACES))
-    selector = label_selector_as_selector({"matchLabels": {"app": data.draw(st.sampled_from(APPS))},
-                                           "matchExpressions": [{"key": "tier", "operator": "In",
-                                                                 "values": ["a"]}]})
-    seen: list[str] = []
 
-    def predicate(p) -> bool:
-        seen.append(p.key)
-        return p.namespace == ns and selector.matches(p.labels)
 
-    counts = index.counts(("test", ns, selector), predicate, (ns,), selector_hint(selector))
-    expected = np.zeros(snap.capacity, dtype=np.int64)
-    for p in snap.pods.values():
-        if p.namespace == ns and selector.matches(p.labels):
-            expected[snap.slot_of(p.node_name)] += 1
-    assert np.array_equal(counts[: snap.capacity], expected)
-    hinted_key, hinted_values = selector_hint(selector)
-    assert set(seen) == {p.key for p in snap.pods.values()
-                         if p.namespace == ns and p.labels.get(hinted_key) in hinted_values}
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_cold_counts_visit_only_hinted_pods_and_equal_a_full_scan(data):
+    """Before and after the first count files the pods by label, and across pod changes."""
+    snap = Snapshot.from_objects([node(f"n{i}") for i in range(3)])
+    index = PodMatchIndex(snap)
+    live: list[str] = []
+    for round_number in range(2):
+        _random_changes(data, snap, live, 100 * round_number, data.draw(st.integers(0, 25)))
+        ns = data.draw(st.sampled_from(NAMESPACES))
+        app = data.draw(st.sampled_from(APPS))
+        selector = label_selector_as_selector({"matchLabels": {"app": app},
+                                               "matchExpressions": [{"key": "tier", "operator": "In",
+                                                                     "values": ["a"]}]})
+        seen: list[str] = []
+
+        def predicate(p, ns=ns, selector=selector, seen=seen) -> bool:
+            seen.append(p.key)
+            return p.namespace == ns and selector.matches(p.labels)
+
+        counts = index.counts(("test", round_number, ns, selector), predicate, (ns,), selector_hint(selector))
+        expected = np.zeros(snap.capacity, dtype=np.int64)
+        for p in snap.pods.values():
+            if p.namespace == ns and selector.matches(p.labels):
+                expected[snap.slot_of(p.node_name)] += 1
+        assert np.array_equal(counts[: snap.capacity], expected)
+        hinted_key, hinted_values = selector_hint(selector)
+        assert set(seen) == {p.key for p in snap.pods.values()
+                             if p.namespace == ns and p.labels.get(hinted_key) in hinted_values}
 
 
 def test_carriers_for_a_pod_leave_out_terms_that_need_other_labels():

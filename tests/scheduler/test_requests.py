@@ -140,3 +140,15 @@ def test_node_allocatable_falls_back_to_capacity():
         "pods": 110,
     }
     assert node_allocatable({"capacity": {"cpu": "4"}, "allocatable": {"cpu": "3900m"}}) == {"cpu": 3900}
+
+
+def test_node_allocatable_answers_are_kept_but_never_shared():
+    status = {"allocatable": {"cpu": "7910m", "memory": "31Gi", "pods": "110", "nvidia.com/gpu": "1"}}
+    first = node_allocatable(status)
+    first["cpu"] = 1
+    second = node_allocatable({"allocatable": dict(status["allocatable"])})
+    assert second == {"cpu": 7910, "memory": 31 * 2**30, "pods": 110, "nvidia.com/gpu": 1}
+    with pytest.raises(RequestsError):
+        node_allocatable({"allocatable": {"cpu": "lots"}})
+    with pytest.raises(RequestsError):
+        node_allocatable({"allocatable": {"cpu": "lots"}})

@@ -493,15 +493,15 @@ def _restore_node(
     if slot is None:
         return
     node = snapshot.node(slot)
-    wanted = [p.key for p in original]
-    if node.pods.keys() == set(wanted) and all(node.pods[p.key] is p for p in original):
-        # The same pods, reprieved ones re-added at the end: only their order differs.
-        snapshot.reorder_pods(slot, wanted)
-    else:
-        for key in list(node.pods):
+    wanted = {p.key: p for p in original}
+    for key, pod in list(node.pods.items()):
+        if wanted.get(key) is not pod:
             snapshot.remove_pod(key)
-        for pod in original:
-            snapshot.add_pod(pod, node_name)
+    for key, pod in wanted.items():
+        if key not in node.pods:
+            snapshot.add_pod(pod, node_name)  # the victims
+    # Reprieved pods came back at the end: put every pod in its old place.
+    snapshot.reorder_pods(slot, list(wanted))
     snapshot.restore_used_ports(slot, ports)
 
 

@@ -130,6 +130,9 @@ class PodMatchIndex:
         """Pods per namespace, so callers can fingerprint the namespaces that exist."""
         self._pods_by_namespace: dict[str, dict[str, PodInfo]] = {}
         self._pods_by_label: dict[tuple[str, str, str], dict[str, PodInfo]] = {}
+        self._filed = False
+        """Pods are filed by namespace and label once a first count needs it (many snapshots,
+        like the autoscaler's what-if clusters, never ask)."""
         self.unlabeled = np.zeros(snapshot.capacity, dtype=bool)
         """Slots of nodes without any label (InterPodAffinity scoring ignores their pods)."""
         for slot in snapshot.order().tolist():
@@ -139,7 +142,6 @@ class PodMatchIndex:
             if slot is not None:
                 self._carry(pod, slot, 1)
             self.namespaces[pod.namespace] += 1
-            self._file(pod)
         snapshot.subscribe(self)
 
     def _snapshot(self) -> Snapshot:
@@ -209,6 +211,10 @@ class PodMatchIndex:
     def _candidates(self, snapshot: Snapshot, namespaces: Iterable[str] | None,
                     label_hint: LabelHint | None) -> Iterable[PodInfo]:
         """The bound pods a predicate with these promises can match (each pod once)."""
+        if not self._filed:
+            self._filed = True
+            for pod in snapshot.pods.values():
+                self._file(pod)
         if namespaces is None:
             if label_hint is None:
                 return snapshot.pods.values()
@@ -276,7 +282,8 @@ class PodMatchIndex:
         self._update(pod, slot, 1)
         self._carry(pod, slot, 1)
         self.namespaces[pod.namespace] += 1
-        self._file(pod)
+        if self._filed:
+            self._file(pod)
 
     def on_pod_removed(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None:
         self._update(pod, slot, -1)
@@ -284,7 +291,8 @@ class PodMatchIndex:
         self.namespaces[pod.namespace] -= 1
         if self.namespaces[pod.namespace] <= 0:
             del self.namespaces[pod.namespace]
-        self._unfile(pod)
+        if self._filed:
+            self._unfile(pod)
 
     def _update(self, pod: PodInfo, slot: int, delta: int) -> None:
         if not self._buckets:
