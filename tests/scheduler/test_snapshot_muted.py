@@ -71,3 +71,21 @@ def test_nodes_cannot_change_while_muted():
     snap, _spy = _snapshot()
     with snap.muted(), pytest.raises(SnapshotError, match="muted"):
         snap.add_node(node("c"))
+
+
+def test_one_pod_in_two_snapshots_with_differently_ordered_extended_resources():
+    """A PodInfo caches its request row per column layout: the autoscaler's what-if cluster
+    may meet extended resources in another order than the scheduler's snapshot."""
+    first = Snapshot.from_objects([node("a", extra={"example.com/x": "4", "example.com/y": "4"})])
+    second = Snapshot.from_objects([node("a", extra={"example.com/y": "5", "example.com/x": "6"})])
+    manifest = pod("p", node_name="a")
+    manifest["spec"]["containers"][0]["resources"]["requests"].update({"example.com/x": "1",
+                                                                       "example.com/y": "3"})
+    info = parse_pod(manifest)
+    for snap in (first, second, first):
+        if info.key in snap.pods:
+            snap.remove_pod(info.key)
+        snap.add_pod(info, "a")
+        row = snap.requested[snap.slot_of("a")]
+        assert row[snap.resource_column("example.com/x")] == 1
+        assert row[snap.resource_column("example.com/y")] == 3

@@ -161,6 +161,9 @@ class Snapshot:
     def __init__(self, capacity: int = 64) -> None:
         self.capacity = max(1, capacity)
         self.resources: list[str] = list(BASE_RESOURCES)
+        self._columns: tuple[str, ...] = BASE_RESOURCES
+        """``resources`` as a tuple, replaced when a column is added (pods key their cached
+        request rows by it: another snapshot may order its extended resources differently)."""
         self._resource_col = {name: i for i, name in enumerate(self.resources)}
         self._alloc = np.zeros((len(self.resources), self.capacity), dtype=np.int64)
         self._req = np.zeros((len(self.resources), self.capacity), dtype=np.int64)
@@ -257,6 +260,7 @@ class Snapshot:
         if col is None and create:
             col = len(self.resources)
             self.resources.append(name)
+            self._columns = tuple(self.resources)
             self._resource_col[name] = col
             self._alloc = np.vstack([self._alloc, np.zeros((1, self.capacity), dtype=np.int64)])
             self._req = np.vstack([self._req, np.zeros((1, self.capacity), dtype=np.int64)])
@@ -517,9 +521,14 @@ class Snapshot:
 
     def request_vector(self, pod: PodInfo) -> np.ndarray:
         """The pod's requests as a row aligned with ``resources`` (adds columns as needed)."""
+        return self._request_row(pod)[0]
+
+    def _request_row(self, pod: PodInfo) -> tuple[np.ndarray, bool]:
+        """The request row and whether any amount is large enough to check for overflow,
+        cached on the pod for this column layout."""
         cached = pod.extra.get("_request_vector")
-        if cached is not None and len(cached) == len(self.resources):
-            return cached
+        if cached is not None and (cached[0] is self._columns or cached[0] == self._columns):
+            return cached[1], cached[2]
         for name in pod.requests:
             if name != PODS:
                 self.resource_column(name, create=True)
@@ -527,8 +536,9 @@ class Snapshot:
         for name, value in pod.requests.items():
             if name != PODS:
                 vec[self._resource_col[name]] = value
-        pod.extra["_request_vector"] = vec
-        return vec
+        large = int(vec.max(initial=0)) > _CHECKED_AMOUNT
+        pod.extra["_request_vector"] = (self._columns, vec, large)
+        return vec, large
 
     def add_pod(self, pod: PodInfo | Mapping[str, Any], node_name: str | None = None) -> PodInfo:
         """Account a pod on its node (``spec.nodeName`` or ``node_name``); returns the PodInfo."""
@@ -542,12 +552,13 @@ class Snapshot:
         if info.key in self.pods:
             raise SnapshotError("metadata.name", f"pod {info.key} is already in the snapshot")
         info.node_name = target
-        vec = self.request_vector(info)
-        if int(vec.max(initial=0)) > _CHECKED_AMOUNT:
+        vec, large = self._request_row(info)
+        if large:
             self._check_room(info, slot, vec)
-        self.requested[slot] += vec
-        self.non_zero_requested[slot, 0] += info.resources.non_zero_milli_cpu
-        self.non_zero_requested[slot, 1] += info.resources.non_zero_memory
+        self._req[:, slot] += vec
+        resources = info.resources
+        self._non_zero[0, slot] += resources.non_zero_milli_cpu
+        self._non_zero[1, slot] += resources.non_zero_memory
         self.pod_count[slot] += 1
         node = self.node(slot)
         node.pods[info.key] = info
@@ -577,9 +588,9 @@ class Snapshot:
         if info is None:
             raise SnapshotError("", f"pod {key} is not in the snapshot")
         slot = self._slot_by_name[info.node_name]
-        self.requested[slot] -= self.request_vector(info)
-        self.non_zero_requested[slot, 0] -= info.resources.non_zero_milli_cpu
-        self.non_zero_requested[slot, 1] -= info.resources.non_zero_memory
+        self._req[:, slot] -= self._request_row(info)[0]
+        self._non_zero[0, slot] -= info.resources.non_zero_milli_cpu
+        self._non_zero[1, slot] -= info.resources.non_zero_memory
         self.pod_count[slot] -= 1
         node = self.node(slot)
         del node.pods[key]
