@@ -100,6 +100,7 @@ class ClusterAutoscaler:
             candidates_pool_min_count=options.scale_down_candidates_pool_min_count,
         ), self.pod_cache, api.pod)
         self._group_option_cache: dict[str, NodeGroupAutoscalingOptions] = {}
+        self._sim: ClusterSimulation | None = None
         self.backoff = ExponentialBackoff(options.initial_node_group_backoff_duration,
                                           options.max_node_group_backoff_duration,
                                           options.node_group_backoff_reset_timeout)
@@ -279,7 +280,12 @@ class ClusterAutoscaler:
         return resolved
 
     def _simulation(self) -> ClusterSimulation:
-        """Ready nodes with their running pods (mirror pods included, as upstream)."""
+        """Ready nodes with their running pods (mirror pods included, as upstream).
+
+        The what-if cluster of the previous call is carried over (``reset_to``): the same
+        cluster as a fresh build, without parsing every node and pod again each loop.  Each
+        call hands out a clean cluster, so the cluster of an earlier call must no longer be
+        in use."""
         api = self.api
         manifests = []
         placed: list[tuple[PodInfo, str]] = []
@@ -289,7 +295,9 @@ class ClusterAutoscaler:
             manifests.append(node.manifest)
             for pod in api.pods_on_node(node.name):
                 placed.append((self._info(pod), node.name))
-        return ClusterSimulation(manifests, placed)
+        if self._sim is None or not self._sim.reset_to(manifests, placed):
+            self._sim = ClusterSimulation(manifests, placed)
+        return self._sim
 
     def _info(self, pod: Pod) -> PodInfo:
         return self.pod_cache.get(pod.key, pod.manifest)

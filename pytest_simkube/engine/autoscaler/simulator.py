@@ -64,16 +64,63 @@ class ClusterSimulation:
         self.framework = build_framework(self.snapshot)
         self._last_index = 0
         self._log: list[tuple[str, Any, str]] = []
+        self._manifests: dict[str, Mapping[str, Any]] = {}
         for node in node_list:
             self.snapshot.add_node(node)
+            self._manifests[node["metadata"]["name"]] = node
         for info, node_name in pods:
             self.snapshot.add_pod(info, node_name)
+
+    def reset_to(self, nodes: Iterable[Mapping[str, Any]], pods: Iterable[tuple[PodInfo, str]]) -> bool:
+        """Undo every what-if change, then hold exactly ``nodes`` (in this order) and ``pods``,
+        as a fresh ``ClusterSimulation(nodes, pods)`` would, by applying only the differences.
+
+        cluster-autoscaler rebuilds its snapshot from the informers every loop; between two
+        loops only a few pods and nodes change, so carrying the snapshot over is the same
+        cluster at a fraction of the cost.  Returns False (the caller then builds a fresh
+        one) when the node order would differ from the order given: node order decides where
+        first-fit placements land.
+        """
+        self.revert(0)
+        self._last_index = 0
+        snapshot = self.snapshot
+        wanted_nodes = {node["metadata"]["name"]: node for node in nodes}
+        for name in [n.name for n in snapshot.nodes() if n.name not in wanted_nodes]:
+            snapshot.remove_node(name)
+            del self._manifests[name]
+        for name, manifest in wanted_nodes.items():
+            known = self._manifests.get(name)
+            if known is manifest:
+                continue
+            if known is None:
+                snapshot.add_node(manifest)
+            else:
+                snapshot.update_node(manifest)
+            self._manifests[name] = manifest
+        if [n.name for n in snapshot.nodes()] != list(wanted_nodes):
+            return False
+        wanted_pods: dict[str, tuple[PodInfo, str]] = {}
+        per_node: dict[str, list[str]] = {}
+        for info, node_name in pods:
+            wanted_pods[info.key] = (info, node_name)
+            per_node.setdefault(node_name, []).append(info.key)
+        for key, info in list(snapshot.pods.items()):
+            wanted = wanted_pods.get(key)
+            if wanted is None or wanted[0] is not info or wanted[1] != info.node_name:
+                snapshot.remove_pod(key)
+        for key, (info, node_name) in wanted_pods.items():
+            if key not in snapshot.pods:
+                snapshot.add_pod(info, node_name)
+        for node in snapshot.nodes():
+            snapshot.reorder_pods(node.slot, per_node.get(node.name, ()))
+        return True
 
     # -- changes (undoable) ---------------------------------------------------------------
     def add_node(self, manifest: Mapping[str, Any]) -> str:
         self.snapshot.add_node(manifest)
         name = manifest["metadata"]["name"]
         self._log.append(("node+", None, name))
+        self._manifests[name] = manifest
         return name
 
     def add_pod(self, info: PodInfo, node_name: str) -> None:
@@ -101,6 +148,7 @@ class ClusterSimulation:
                 self.snapshot.add_pod(info, node_name)
             else:
                 self.snapshot.remove_node(node_name)
+                self._manifests.pop(node_name, None)
 
     # -- predicates -------------------------------------------------------------------------
     def has_node(self, name: str) -> bool:
