@@ -54,6 +54,7 @@ def test_reset_to_equals_a_fresh_build(data):
             if info is None:
                 info = infos[cache_key] = parse_pod(pod(key, node_name=node_name))
             placed.append((info, node_name))
+        placed.sort(key=lambda item: item[0].key)  # each node's pods in a stable order, as the API gives
         fresh = ClusterSimulation([json.loads(json.dumps(n)) for n in nodes],
                                   [(parse_pod(pod(i.name, node_name=n)), n) for i, n in placed])
         if sim is None or not sim.reset_to(nodes, placed):

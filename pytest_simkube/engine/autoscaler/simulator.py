@@ -79,8 +79,13 @@ class ClusterSimulation:
         loops only a few pods and nodes change, so carrying the snapshot over is the same
         cluster at a fraction of the cost.  Returns False (the caller then builds a fresh
         one) when the node order would differ from the order given: node order decides where
-        first-fit placements land.
+        first-fit placements land.  Pods keep the order given on every node they were added
+        to or removed from; a node whose pods did not change keeps its order, so callers give
+        each node's pods in a stable order (the autoscaler: sorted by key, as the API lists
+        them).
         """
+        # Nodes whose pod order a what-if change or the update below may have disturbed.
+        touched = {node_name for _op, _info, node_name in self._log}
         self.revert(0)
         self._last_index = 0
         snapshot = self.snapshot
@@ -99,20 +104,28 @@ class ClusterSimulation:
             self._manifests[name] = manifest
         if [n.name for n in snapshot.nodes()] != list(wanted_nodes):
             return False
-        wanted_pods: dict[str, tuple[PodInfo, str]] = {}
-        per_node: dict[str, list[str]] = {}
-        for info, node_name in pods:
-            wanted_pods[info.key] = (info, node_name)
-            per_node.setdefault(node_name, []).append(info.key)
-        for key, info in list(snapshot.pods.items()):
-            wanted = wanted_pods.get(key)
-            if wanted is None or wanted[0] is not info or wanted[1] != info.node_name:
-                snapshot.remove_pod(key)
+        wanted_pods = {info.key: (info, node_name) for info, node_name in pods}
+        current = snapshot.pods
+        stale = [key for key, info in current.items()
+                 if (wanted := wanted_pods.get(key)) is None or wanted[0] is not info
+                 or wanted[1] != info.node_name]
+        for key in stale:
+            touched.add(current[key].node_name)
+            snapshot.remove_pod(key)
         for key, (info, node_name) in wanted_pods.items():
-            if key not in snapshot.pods:
+            if key not in current:
                 snapshot.add_pod(info, node_name)
-        for node in snapshot.nodes():
-            snapshot.reorder_pods(node.slot, per_node.get(node.name, ()))
+                touched.add(node_name)
+        if touched:
+            per_node: dict[str, list[str]] = {name: [] for name in touched}
+            for key, (_info, node_name) in wanted_pods.items():
+                keys = per_node.get(node_name)
+                if keys is not None:
+                    keys.append(key)
+            for name, keys in per_node.items():
+                slot = snapshot.slot_of(name)
+                if slot is not None:
+                    snapshot.reorder_pods(slot, keys)
         return True
 
     # -- changes (undoable) ---------------------------------------------------------------
