@@ -41,7 +41,8 @@ def _trace():
                       end=3600)
 
 
-def _run(reuse: bool) -> tuple[str, int, object]:
+def _run_with(reuse: bool, sc, trace) -> tuple[str, object]:
+    """The run's record (engine statistics aside) and its kube-scheduler model."""
     schedulers: list[FrameworkScheduler] = []
     original = FrameworkScheduler.__init__
 
@@ -52,9 +53,13 @@ def _run(reuse: bool) -> tuple[str, int, object]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(FrameworkScheduler, "__init__", init)
-        record = run_scenario(scenario([node("a", cpu="4"), node("b", cpu="4")], seed=3), trace=_trace())
-    inner = schedulers[0].inner
-    return dumps(record, engine_stats=False), inner.failed_cycles.hits, inner._preempt_rng.getstate()
+        record = run_scenario(sc, trace=trace)
+    return dumps(record, engine_stats=False), schedulers[0].inner
+
+
+def _run(reuse: bool) -> tuple[str, int, object]:
+    text, inner = _run_with(reuse, scenario([node("a", cpu="4"), node("b", cpu="4")], seed=3), _trace())
+    return text, inner.failed_cycles.hits, inner._preempt_rng.getstate()
 
 
 def test_reuse_gives_the_same_record_byte_for_byte():
@@ -76,3 +81,52 @@ def test_reuse_replays_the_preemption_draws_it_skips():
     assert hits > 0
     assert state_with != random.Random("3:preempt").getstate()
     assert state_with == state_without
+
+
+# --- verdicts scoped to the nodes they read -------------------------------------------------
+
+def _pinned_trace():
+    """Two Jobs from one template pinned to a two-node batch pool that is full, while pods
+    come and go on the general nodes (scoped reuse), batch pods finish and start (re-checked
+    reuse), a memory-hungry pod lands on the batch pool (the rejection reasons change) and a
+    pod declaring required anti-affinity against the Jobs' pods arrives (InterPodAffinity
+    stops returning Skip: no scoped reuse while it runs)."""
+    batch_pool = {"nodeSelector": {"pool": "batch"}, "restartPolicy": "Never"}
+    etl = template("etl", cpu="1", memory="1Gi", priorityClassName="low", **batch_pool)
+    jobs = [workload("Job", name, {"parallelism": 6, "completions": 14, "template": etl})
+            for name in ("etl-a", "etl-b")]
+    churn = workload("Job", "churn", {"parallelism": 3, "completions": 60, "template": template(
+        "churn", cpu="500m", restartPolicy="Never", nodeSelector={"pool": "general"})})
+    hungry = workload("Job", "hungry", {"parallelism": 1, "completions": 1, "template": template(
+        "hungry", cpu="100m", memory="13Gi", **batch_pool)})
+    anti_etl = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
+        "labelSelector": {"matchLabels": {"app": "etl"}}, "topologyKey": "kubernetes.io/hostname"}]}}
+    guard = workload("Job", "guard", {"parallelism": 1, "completions": 1, "template": template(
+        "guard", cpu="100m", restartPolicy="Never", nodeSelector={"pool": "general"}, affinity=anti_etl)})
+    classes = [_priority_class("low", -100, never=True)]
+    return make_trace([(0, classes, []), (5, [*jobs, churn], []), (900, [hungry], []), (1500, [guard], [])],
+                      lifecycles={("batch/v1.Job", "default/etl-a"): [300, 420, 360],
+                                  ("batch/v1.Job", "default/etl-b"): [330, 390],
+                                  ("batch/v1.Job", "default/churn"): [20, 35, 25, 50],
+                                  ("batch/v1.Job", "default/hungry"): [400],
+                                  ("batch/v1.Job", "default/guard"): [600]},
+                      end=3600)
+
+
+def _run_pinned(reuse: bool) -> tuple[str, object]:
+    nodes = [node(f"batch-{i}", cpu="4", labels={"pool": "batch"}) for i in (1, 2)]
+    nodes += [node(f"gen-{i}", cpu="2", labels={"pool": "general"}) for i in (1, 2)]
+    text, inner = _run_with(reuse, scenario(nodes, seed=5), _pinned_trace())
+    return text, inner.failed_cycles
+
+
+def test_scoped_reuse_outlives_changes_elsewhere_and_gives_the_same_record():
+    with_reuse, memo = _run_pinned(True)
+    without, no_memo = _run_pinned(False)
+    assert no_memo.hits == 0
+    assert memo.scoped_hits > 20, "verdicts should survive pod changes on the general nodes"
+    assert memo.rechecked_hits > 5, "verdicts should survive batch-node changes that keep the reasons"
+    assert memo.hits > memo.scoped_hits
+    assert "Insufficient memory" in with_reuse, "the hungry pod should change the rejection reasons"
+    assert "Insufficient cpu" in with_reuse
+    assert with_reuse == without

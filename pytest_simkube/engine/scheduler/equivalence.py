@@ -40,10 +40,34 @@ def equivalence_class(pod: PodInfo) -> int:
     status = raw.get("status") or {}
     text = json.dumps([meta, spec, status.get("nominatedNodeName")], sort_keys=True, default=str,
                       separators=(",", ":"))
+    value = pod.extra[_KEY] = _class_id(text)
+    return value
+
+
+def _class_id(text: str) -> int:
+    """The id of a canonical text, new ids from a counter that never repeats."""
     value = _CLASSES.get(text)
     if value is None:
         if len(_CLASSES) >= _MAX_CLASSES:
             _CLASSES.clear()
         value = _CLASSES[text] = next(_NEXT_ID)
-    pod.extra[_KEY] = value
+    return value
+
+
+_SPEC_KEY = "SpecClass"
+
+
+def spec_class(pod: PodInfo) -> int:
+    """An id shared by pods with the same spec (``nodeName`` aside), whatever their metadata.
+
+    Node-local Filter plugins (resources, ports, node affinity and selectors, tolerations,
+    ``spec.priority`` for nominated pods) read nothing else, so their verdict on a node is
+    one per spec class: the pods of forty Jobs built from one template share it.
+    """
+    cached = pod.extra.get(_SPEC_KEY)
+    if cached is not None:
+        return cached
+    spec = {k: v for k, v in (pod.raw.get("spec") or {}).items() if k != "nodeName"}
+    text = "spec:" + json.dumps(spec, sort_keys=True, default=str, separators=(",", ":"))
+    value = pod.extra[_SPEC_KEY] = _class_id(text)
     return value

@@ -12,6 +12,16 @@ as long as nothing the cycle reads has changed in between:
   spreading reads in the pod's namespace (the scheduler's ``world_version(namespace)``),
 * the rotating start index (part of the key; a failed cycle's new index is replayed).
 
+Most verdicts read far less of the snapshot than all of it.  When every Filter plugin that ran
+reads only the node and the pods on it (PodTopologySpread and InterPodAffinity returned Skip
+at PreFilter), a verdict stays true while the nodes it rejected for lack of room (and every
+node preemption may have looked at) keep their pods, whatever happens on the nodes it
+rejected for their labels or taints.  Such a verdict carries that *scope* (its slots) and is
+reused after other nodes changed, as long as the nodes themselves, the set of pods declaring
+required anti-affinity (which could end InterPodAffinity's Skip) and everything above but the
+generation are unchanged.  A pending Job that only fits the batch pool keeps its verdict
+while the rest of the cluster churns.
+
 A cycle is kept only when it changed nothing itself: it failed, nominated no node, left the
 snapshot as it found it (a preemption dry run that evicted and restored pods does not count),
 and its preemption answer did not depend on its random start offset.  Its random draws are
@@ -22,12 +32,23 @@ pure speed-up: the RunRecord is the same byte for byte with and without it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+
+import numpy as np
 
 from pytest_simkube.engine.scheduler.cycle import CycleResult
 from pytest_simkube.engine.scheduler.equivalence import equivalence_class
+from pytest_simkube.engine.scheduler.framework import FILTER, Code, Framework, Status
+from pytest_simkube.engine.scheduler.plugins.volume_plugins import NODE_INDEPENDENT_VOLUME_PLUGINS
 from pytest_simkube.kube.pods import PodInfo
+
+NODE_PROPERTY_PLUGINS = frozenset({"NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity"})
+"""Filter plugins whose verdict reads only the node object (name, labels, taints,
+``spec.unschedulable``) and the pod: pods coming and going never change it."""
+
+NODE_LOCAL_PLUGINS = NODE_PROPERTY_PLUGINS | {"NodePorts", "NodeResourcesFit"}
+"""Filter plugins whose verdict reads the node and the pods on it (nominated ones included)."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +58,22 @@ class FailedCycle:
     outcome: CycleResult
     next_start_node_index: int
     preemption_draws: tuple[int, ...]
+    scope: np.ndarray | None = None
+    """Slots whose pods the verdict read (see the module docstring); None: all of them."""
+    scope_statuses: tuple[Status, ...] = ()
+    """The Status each scope slot was rejected with."""
+    recheckable: bool = False
+    """Whether re-filtering the scope nodes that changed is enough to re-establish the
+    verdict (preemption did not look at the nodes: it is off or the pod may not preempt)."""
 
+
+Recheck = Callable[[FailedCycle, np.ndarray, list[Status]], bool]
+"""``recheck(entry, slots, expected)``: do the nodes ``slots`` reject the pod now exactly
+with the ``expected`` statuses (Filter run again on them alone)?"""
 
 _MAX_ENTRIES = 4096
+_MAX_RECHECKED = 32
+"""Beyond this many changed nodes a full cycle is about as cheap as re-filtering them."""
 
 
 class FailedCycleMemo:
@@ -48,23 +82,47 @@ class FailedCycleMemo:
     has passed can never match again; the table is simply emptied when it gets large."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, int, int], tuple[Hashable, FailedCycle]] = {}
+        self._entries: dict[tuple[str, int, int], tuple[Hashable, int, FailedCycle]] = {}
         self.hits = 0
+        self.scoped_hits = 0
+        """Of ``hits``, those reached at another snapshot generation through a scope."""
+        self.rechecked_hits = 0
+        """Of ``scoped_hits``, those that re-ran Filter on the scope nodes that changed."""
 
     def key(self, profile: str, pod: PodInfo, start_index: int) -> tuple[str, int, int]:
         return profile, equivalence_class(pod), start_index
 
-    def lookup(self, world: Hashable, key: tuple[str, int, int]) -> FailedCycle | None:
-        """The verdict stored for ``key``, if it was reached in this same ``world``."""
+    def lookup(self, world: Hashable, generation: int, pod_stamps: np.ndarray,
+               key: tuple[str, int, int], recheck: Recheck | None = None) -> FailedCycle | None:
+        """The verdict stored for ``key``, if it was reached in this same ``world`` and
+        either at this snapshot ``generation``, or with no pod change since on its scope
+        (``pod_stamps``: ``Snapshot.pod_stamp``), or (``recheck``) with the scope nodes
+        that changed rejecting the pod exactly as before."""
         hit = self._entries.get(key)
         if hit is None or hit[0] != world:
             return None
-        return hit[1]
+        entry = hit[2]
+        if hit[1] == generation:
+            return entry
+        scope = entry.scope
+        if scope is None:
+            return None
+        if len(scope):
+            changed = np.flatnonzero(pod_stamps[scope] > hit[1])
+            if len(changed):
+                if recheck is None or not entry.recheckable or len(changed) > _MAX_RECHECKED:
+                    return None
+                if not recheck(entry, scope[changed], [entry.scope_statuses[i] for i in changed.tolist()]):
+                    return None
+                self.rechecked_hits += 1
+        self.scoped_hits += 1
+        self._entries[key] = (world, generation, entry)
+        return entry
 
-    def store(self, world: Hashable, key: tuple[str, int, int], entry: FailedCycle) -> None:
+    def store(self, world: Hashable, generation: int, key: tuple[str, int, int], entry: FailedCycle) -> None:
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = (world, entry)
+        self._entries[key] = (world, generation, entry)
 
     def reuse(self, entry: FailedCycle, pod: PodInfo) -> CycleResult:
         """The stored result, as this pod's (the verdict itself is shared and read-only)."""
@@ -83,3 +141,32 @@ def reusable(outcome: CycleResult) -> bool:
         return False
     status = outcome.post_filter_status
     return status is None or status.code.value != "Error"
+
+
+def _may_depend_on_pods(status: Status) -> bool:
+    """A rejection pods could lift, or one preemption examines (upstream's
+    ``nodesWherePreemptionMightHelp`` takes every node not UnschedulableAndUnresolvable)."""
+    unresolvable = status.code is Code.UNSCHEDULABLE_AND_UNRESOLVABLE
+    return status.plugin not in NODE_PROPERTY_PLUGINS or not unresolvable
+
+
+def node_local_scope(outcome: CycleResult, framework: Framework, preemption_reads_nodes: bool) -> FailedCycle:
+    """A failed verdict's scope fields: the slots it read pods on (with their statuses) when
+    only node-local Filter plugins ran; none when the verdict may depend on pods anywhere."""
+    unscoped = FailedCycle(outcome, 0, ())
+    if not outcome.pre_filter_status.is_success() or len(outcome.feasible):
+        return unscoped
+    if len(outcome.node_statuses) != outcome.num_all_nodes:
+        return unscoped
+    skipped = outcome.state.skip_filter_plugins
+    for plugin in framework.plugins(FILTER):
+        if plugin.name in skipped or plugin.name in NODE_LOCAL_PLUGINS:
+            continue
+        if plugin.name not in NODE_INDEPENDENT_VOLUME_PLUGINS:
+            return unscoped
+    found = outcome.node_statuses.rejections_where(_may_depend_on_pods)
+    if found is None:
+        return unscoped
+    slots, statuses = found
+    return FailedCycle(outcome, 0, (), np.array(slots, dtype=np.int64), tuple(statuses),
+                       recheckable=not preemption_reads_nodes)

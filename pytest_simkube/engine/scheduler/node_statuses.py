@@ -16,7 +16,7 @@ keeps the map longer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -115,6 +115,35 @@ class NodeStatusMap(Mapping[str, Status]):
         if self._reason_summary is None:
             self._reason_summary = reason_summary(self.status_counts().items())
         return self._reason_summary
+
+    def rejections_where(self, wanted: Callable[[Status], bool]) -> tuple[list[int], list[Status]] | None:
+        """Slots of the nodes whose Status satisfies ``wanted`` (asked once per distinct
+        Status), with those statuses; None when a named node is no longer in the snapshot."""
+        verdicts: dict[Status, bool] = {}
+
+        def keep(status: Status) -> bool:
+            answer = verdicts.get(status)
+            if answer is None:
+                answer = verdicts[status] = wanted(status)
+            return answer
+
+        found: list[int] = []
+        statuses: list[Status] = []
+        if self._dict is not None:
+            for name, status in self._dict.items():
+                if keep(status):
+                    slot = self._snapshot.slot_of(name)
+                    if slot is None:
+                        return None
+                    found.append(slot)
+                    statuses.append(status)
+        for slots, index, table in self._chunks:
+            chosen = [i for i, status in enumerate(table) if i and keep(status)]
+            if chosen:
+                mask = np.isin(index, chosen)
+                found.extend(slots[mask].tolist())
+                statuses.extend(table[i] for i in index[mask].tolist())
+        return found, statuses
 
     def __getitem__(self, name: str) -> Status:
         return self._materialize()[name]

@@ -19,6 +19,7 @@ to another scheduler).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -29,7 +30,13 @@ import numpy as np
 
 from pytest_simkube.config.scheduler import Profile, SchedulerConfiguration, default_scheduler_config
 from pytest_simkube.engine.scheduler.cycle import CycleResult, SchedulingCycle
-from pytest_simkube.engine.scheduler.failed_cycles import FailedCycle, FailedCycleMemo, reusable
+from pytest_simkube.engine.scheduler.equivalence import spec_class
+from pytest_simkube.engine.scheduler.failed_cycles import (
+    FailedCycle,
+    FailedCycleMemo,
+    node_local_scope,
+    reusable,
+)
 from pytest_simkube.engine.scheduler.framework import (
     Code,
     CycleState,
@@ -38,6 +45,7 @@ from pytest_simkube.engine.scheduler.framework import (
     Handle,
     Plugin,
     ProfilePlugins,
+    Status,
 )
 from pytest_simkube.engine.scheduler.node_events import admitted_on_node, node_property_changes
 from pytest_simkube.engine.scheduler.plugins import REGISTRY
@@ -254,6 +262,8 @@ class Scheduler:
         #: speed-up, see ``failed_cycles``); off, every cycle runs in full.
         self.reuse_failed_cycles = True
         self.failed_cycles = FailedCycleMemo()
+        self._rechecked: dict[tuple[int, int, int], Status] = {}
+        self._rechecked_world: Hashable = None
         #: What else a cycle for a pod of a namespace reads that the scheduler is not told
         #: about (the engine passes its object store's versions of the Services and
         #: controllers in that namespace, which default spreading reads).
@@ -406,9 +416,12 @@ class Scheduler:
 
     def _world(self, namespace: str) -> Hashable:
         """Everything a failed cycle's verdict for a pod of ``namespace`` depends on besides
-        the pod and the start index."""
+        the pod, the start index and the pods on the nodes (``Snapshot.generation``, or the
+        pod stamps of the verdict's scope: see ``failed_cycles``)."""
         # Handle versions only grow: their sum changes whenever one of them does.
-        return (self.snapshot.generation, self.nominator.version, self._pdb_version,
+        snapshot = self.snapshot
+        return (snapshot.node_version, snapshot.node_set_version, snapshot.anti_affinity_version,
+                self.nominator.version, self._pdb_version,
                 sum([r.framework.handle.version for r in self.profiles.values()]),
                 self.world_version(namespace))
 
@@ -539,12 +552,15 @@ class Scheduler:
         cycle = runtime.cycle
         preemption = runtime.preemption
         memo_key = world = None
+        generation = self.snapshot.generation
         nominated = pod.nominated_node_name or self.nominator.node_of(pod.key)
         if self.reuse_failed_cycles and not nominated:
             memo_key = self.failed_cycles.key(runtime.profile.scheduler_name, pod,
                                               cycle.next_start_node_index)
             world = self._world(pod.namespace)
-            entry = self.failed_cycles.lookup(world, memo_key)
+            entry = self.failed_cycles.lookup(
+                world, generation, self.snapshot.pod_stamp, memo_key,
+                lambda entry, slots, expected: self._recheck_rejections(runtime, pod, entry, slots, expected))
             if entry is not None:
                 cycle.next_start_node_index = entry.next_start_node_index
                 for num_nodes in entry.preemption_draws:
@@ -557,11 +573,48 @@ class Scheduler:
             outcome = cycle.schedule(pod, run_post_filter=True)
         finally:
             cycle.current_pod = None
-        if memo_key is not None and reusable(outcome) and self._world(pod.namespace) == world:
+        if (memo_key is not None and reusable(outcome) and self.snapshot.generation == generation
+                and self._world(pod.namespace) == world):
             draws = tuple(preemption.draws) if preemption is not None else ()
-            self.failed_cycles.store(world, memo_key,
-                                     FailedCycle(outcome, cycle.next_start_node_index, draws))
+            reads_nodes = preemption is not None and pod.preemption_policy != "Never"
+            scoped = node_local_scope(outcome, runtime.framework, reads_nodes)
+            self.failed_cycles.store(world, generation, memo_key, dataclasses.replace(
+                scoped, next_start_node_index=cycle.next_start_node_index, preemption_draws=draws))
         return outcome
+
+    def _recheck_rejections(self, runtime: _ProfileRuntime, pod: PodInfo, entry: FailedCycle,
+                            slots: np.ndarray, expected: list[Status]) -> bool:
+        """Filter run again for ``pod`` on ``slots`` alone (with the stored cycle's PreFilter
+        state, which node-local plugins compute from the pod's spec only) rejects there with
+        ``expected``.  Answers are kept per (spec class, node, node's pod stamp) while nodes and
+        nominations stay as they are: pods of other classes with the same spec reuse them."""
+        snapshot = self.snapshot
+        world = (snapshot.node_version, snapshot.node_set_version, self.nominator.version,
+                 runtime.profile.scheduler_name)
+        if self._rechecked_world != world:
+            self._rechecked_world = world
+            self._rechecked.clear()
+        cache = self._rechecked
+        klass = spec_class(pod)
+        stamps = snapshot.pod_stamp[slots].tolist()
+        missing: list[int] = []
+        for slot, stamp, status in zip(slots.tolist(), stamps, expected, strict=True):
+            known = cache.get((klass, slot, stamp))
+            if known is None:
+                missing.append(slot)
+            elif known != status:
+                return False
+        if missing:
+            todo = np.array(missing, dtype=np.int64)
+            fwk = runtime.cycle.framework
+            _passed, verdicts = fwk.run_filter_plugins(entry.outcome.state, pod, snapshot, todo)
+            if len(cache) > 65_536:
+                cache.clear()
+            for i, slot in enumerate(missing):
+                cache[(klass, slot, int(snapshot.pod_stamp[slot]))] = verdicts.status(i)
+            by_slot = dict(zip(slots.tolist(), expected, strict=True))
+            return all(verdicts.status(i) == by_slot[slot] for i, slot in enumerate(missing))
+        return True
 
     def _apply_preemption(
         self, runtime: _ProfileRuntime, pod: PodInfo, node: str, now: float, result: ScheduleResult

@@ -112,6 +112,15 @@ class SnapshotListener(Protocol):
     def on_pod_removed(self, snapshot: Snapshot, pod: PodInfo, slot: int) -> None: ...
 
 
+def _declares_required_anti_affinity(pod: PodInfo) -> bool:
+    """Whether the manifest lists required pod anti-affinity terms (well formed or not)."""
+    affinity = pod.spec.get("affinity")
+    if not isinstance(affinity, Mapping):
+        return False
+    anti = affinity.get("podAntiAffinity")
+    return isinstance(anti, Mapping) and bool(anti.get("requiredDuringSchedulingIgnoredDuringExecution"))
+
+
 def _node_name(node: Mapping[str, Any]) -> str:
     if not isinstance(node, Mapping):
         raise SnapshotError("", f"a node must be a map, got {type(node).__name__}")
@@ -173,6 +182,9 @@ class Snapshot:
         self.unschedulable = np.zeros(self.capacity, dtype=bool)
         self.taint_set = np.zeros(self.capacity, dtype=np.int32)
         self.port_count = np.zeros(self.capacity, dtype=np.int64)
+        self.pod_stamp = np.zeros(self.capacity, dtype=np.int64)
+        """``generation`` just after the last pod change on the slot (the slot's pods are as
+        they were at any generation >= its stamp)."""
         self.taint_sets: list[tuple[Taint, ...]] = [()]
         self._taint_set_ids: dict[tuple[Taint, ...], int] = {(): 0}
         self._nodes: list[NodeInfo | None] = [None] * self.capacity
@@ -190,6 +202,9 @@ class Snapshot:
         """Bumped when a node is added or removed (a slot may then name another node)."""
         self.node_version = 0
         """Bumped by every node change (added, updated, removed): node properties changed."""
+        self.anti_affinity_version = 0
+        """Bumped when a pod declaring required pod anti-affinity is added or removed (other
+        pods' filters read such pods on every node)."""
         self._node_cache: dict[Any, Any] = {}
         self._node_cache_version = 0
         self._listeners: list[SnapshotListener] = []
@@ -374,6 +389,7 @@ class Snapshot:
         self.unschedulable = pad(self.unschedulable, False)
         self.taint_set = pad(self.taint_set)
         self.port_count = pad(self.port_count)
+        self.pod_stamp = pad(self.pod_stamp)
         for key, codes in self._label_codes.items():
             self._label_codes[key] = pad(codes, -1)
         self._nodes.extend([None] * extra)
@@ -567,6 +583,9 @@ class Snapshot:
         self.port_count[slot] = len(node.used_ports)
         self.pods[info.key] = info
         self.generation += 1
+        self.pod_stamp[slot] = self.generation
+        if _declares_required_anti_affinity(info):
+            self.anti_affinity_version += 1
         if self._muted is not None:
             self._note_muted(info, slot, True)
             return info
@@ -598,6 +617,9 @@ class Snapshot:
         node.used_ports.difference_update(info.host_ports)
         self.port_count[slot] = len(node.used_ports)
         self.generation += 1
+        self.pod_stamp[slot] = self.generation
+        if _declares_required_anti_affinity(info):
+            self.anti_affinity_version += 1
         if self._muted is not None:
             self._note_muted(info, slot, False)
             return info

@@ -123,3 +123,9 @@ class VolumeBinding(_VolumePlugin, PreScorePlugin, ScorePlugin, ReservePlugin):
 
 DRA_NOT_MODELLED = "DRA ResourceClaims are not allocated; the pod is placed as if it had none"
 """The note explanations add for pods with ``spec.resourceClaims`` (no DRA in the model)."""
+
+
+NODE_INDEPENDENT_VOLUME_PLUGINS = frozenset(
+    cls.name for cls in (VolumeRestrictions, NodeVolumeLimits, EBSLimits, GCEPDLimits, AzureDiskLimits,
+                         VolumeZone, VolumeBinding))
+"""Volume plugins as modelled here: when they run at all, they pass every node."""
