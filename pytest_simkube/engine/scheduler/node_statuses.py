@@ -47,13 +47,14 @@ class NodeStatusMap(Mapping[str, Status]):
         self._dict: dict[str, Status] | None = None
         self._counts: Counter[Status] | None = None
         self._plugin_counts: dict[str, int] | None = None
+        self._rejecting: frozenset[str] | None = None
         self._reason_summary: str | None = None
 
     def add_rejections(self, slots: np.ndarray, index: np.ndarray, table: Sequence[Status]) -> None:
         """Record nodes ``slots`` rejected with ``table[index[i]]`` (every index > 0)."""
         if len(slots) == 0:
             return
-        self._counts = self._plugin_counts = self._reason_summary = None
+        self._counts = self._plugin_counts = self._reason_summary = self._rejecting = None
         if self._dict is not None:
             self._dict.update(zip(self._snapshot.node_names(slots.tolist()),
                                   (table[i] for i in index.tolist()), strict=True))
@@ -61,7 +62,7 @@ class NodeStatusMap(Mapping[str, Status]):
         self._chunks.append((slots, index, table))
 
     def __setitem__(self, name: str, status: Status) -> None:
-        self._counts = self._plugin_counts = self._reason_summary = None
+        self._counts = self._plugin_counts = self._reason_summary = self._rejecting = None
         self._materialize()[name] = status
 
     def _materialize(self) -> dict[str, Status]:
@@ -108,6 +109,13 @@ class NodeStatusMap(Mapping[str, Status]):
                     per_plugin[status.plugin] += count
             self._plugin_counts = dict(sorted(per_plugin.items()))
         return self._plugin_counts
+
+    def rejecting_plugins(self) -> frozenset[str]:
+        """Names of the plugins whose Status rejected some node (computed once)."""
+        if self._rejecting is None:
+            counts = self.status_counts()
+            self._rejecting = frozenset(s.plugin for s in counts if s.plugin and s.is_rejected())
+        return self._rejecting
 
     def reason_summary(self) -> str:
         """``<count> <reason>`` over the nodes, sorted as strings and comma separated: the

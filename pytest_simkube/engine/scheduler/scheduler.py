@@ -525,7 +525,7 @@ class Scheduler:
             result.node = outcome.selected
             return result
         result.status = UNSCHEDULABLE
-        rejectors = {s.plugin for s in outcome.node_statuses.status_counts() if s.plugin and s.is_rejected()}
+        rejectors = set(outcome.node_statuses.rejecting_plugins())
         if not outcome.pre_filter_status.is_success() and outcome.pre_filter_status.plugin:
             rejectors.add(outcome.pre_filter_status.plugin)
         if outcome.pre_filter_status.code is Code.ERROR:
