@@ -86,3 +86,17 @@ profiles:
         assert sched.failed_cycles.scoped_hits == 0
     assert "anti-affinity" in answers[0]
     assert answers[0] == answers[1]
+
+
+def test_nominations_count_only_on_the_nodes_they_name():
+    from pytest_simkube.kube.pods import parse_pod
+
+    sched = _cluster()
+    _pending(sched, "etl-1", 0.0)
+    sched.nominator.add(parse_pod(_pod("urgent-1", "urgent", priorityClassName="")), "gen-1")
+    _pending(sched, "etl-2", 1.0)
+    assert (sched.failed_cycles.hits, sched.failed_cycles.scoped_hits) == (1, 1)
+    sched.nominator.add(parse_pod(_pod("urgent-2", "urgent")), "batch-1")
+    third = _pending(sched, "etl-3", 2.0)
+    assert sched.failed_cycles.hits == 1, "a nomination to a node in the scope is a change there"
+    assert "Insufficient cpu" in third.message

@@ -19,8 +19,13 @@ node preemption may have looked at) keep their pods, whatever happens on the nod
 rejected for their labels or taints.  Such a verdict carries that *scope* (its slots) and is
 reused after other nodes changed, as long as the nodes themselves, the set of pods declaring
 required anti-affinity (which could end InterPodAffinity's Skip) and everything above but the
-generation are unchanged.  A pending Job that only fits the batch pool keeps its verdict
-while the rest of the cluster churns.
+generation and the nominations are unchanged.  ``Snapshot.pod_stamp`` tells which nodes
+changed: bound pods stamp their node, and so do pods nominated to it (Filter counts them).
+When scope nodes did change and preemption does not look at nodes (it is off or the pod may
+not preempt), Filter runs again on those nodes alone; if each rejects the pod with the same
+Status as before, the verdict stands; those answers are kept per (pod spec, node, stamp), so
+forty Jobs built from one template check a changed node once.  A pending Job that only fits
+the batch pool keeps its verdict while the rest of the cluster churns.
 
 A cycle is kept only when it changed nothing itself: it failed, nominated no node, left the
 snapshot as it found it (a preemption dry run that evicted and restored pods does not count),
@@ -72,8 +77,6 @@ Recheck = Callable[[FailedCycle, np.ndarray, list[Status]], bool]
 with the ``expected`` statuses (Filter run again on them alone)?"""
 
 _MAX_ENTRIES = 4096
-_MAX_RECHECKED = 32
-"""Beyond this many changed nodes a full cycle is about as cheap as re-filtering them."""
 
 
 class FailedCycleMemo:
@@ -82,7 +85,7 @@ class FailedCycleMemo:
     has passed can never match again; the table is simply emptied when it gets large."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, int, int], tuple[Hashable, int, FailedCycle]] = {}
+        self._entries: dict[tuple[str, int, int], tuple[Hashable, tuple[int, int], FailedCycle]] = {}
         self.hits = 0
         self.scoped_hits = 0
         """Of ``hits``, those reached at another snapshot generation through a scope."""
@@ -92,37 +95,39 @@ class FailedCycleMemo:
     def key(self, profile: str, pod: PodInfo, start_index: int) -> tuple[str, int, int]:
         return profile, equivalence_class(pod), start_index
 
-    def lookup(self, world: Hashable, generation: int, pod_stamps: np.ndarray,
+    def lookup(self, world: Hashable, moment: tuple[int, int], pod_stamps: np.ndarray,
                key: tuple[str, int, int], recheck: Recheck | None = None) -> FailedCycle | None:
         """The verdict stored for ``key``, if it was reached in this same ``world`` and
-        either at this snapshot ``generation``, or with no pod change since on its scope
-        (``pod_stamps``: ``Snapshot.pod_stamp``), or (``recheck``) with the scope nodes
-        that changed rejecting the pod exactly as before."""
+        either at this ``moment`` (snapshot generation, nominator version), or with no change
+        since on its scope (``pod_stamps``: ``Snapshot.pod_stamp``, which bound pods and
+        nominations stamp), or (``recheck``) with the scope nodes that changed rejecting
+        the pod exactly as before."""
         hit = self._entries.get(key)
         if hit is None or hit[0] != world:
             return None
         entry = hit[2]
-        if hit[1] == generation:
+        if hit[1] == moment:
             return entry
         scope = entry.scope
         if scope is None:
             return None
         if len(scope):
-            changed = np.flatnonzero(pod_stamps[scope] > hit[1])
+            changed = np.flatnonzero(pod_stamps[scope] > hit[1][0])
             if len(changed):
-                if recheck is None or not entry.recheckable or len(changed) > _MAX_RECHECKED:
+                if recheck is None or not entry.recheckable:
                     return None
                 if not recheck(entry, scope[changed], [entry.scope_statuses[i] for i in changed.tolist()]):
                     return None
                 self.rechecked_hits += 1
         self.scoped_hits += 1
-        self._entries[key] = (world, generation, entry)
+        self._entries[key] = (world, moment, entry)
         return entry
 
-    def store(self, world: Hashable, generation: int, key: tuple[str, int, int], entry: FailedCycle) -> None:
+    def store(self, world: Hashable, moment: tuple[int, int], key: tuple[str, int, int],
+              entry: FailedCycle) -> None:
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = (world, generation, entry)
+        self._entries[key] = (world, moment, entry)
 
     def reuse(self, entry: FailedCycle, pod: PodInfo) -> CycleResult:
         """The stored result, as this pod's (the verdict itself is shared and read-only)."""

@@ -106,11 +106,13 @@ class ScheduleResult:
 class Nominator:
     """``PodNominator``: pods nominated to nodes by preemption, in nomination order."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[str], None] | None = None) -> None:
         self._by_node: dict[str, dict[str, PodInfo]] = {}
         self._node_of: dict[str, str] = {}
         self.version = 0
         """Bumped by every nomination change."""
+        self._on_change = on_change
+        """Told the node whose nominated pods changed."""
 
     def add(self, pod: PodInfo, node: str) -> None:
         self.remove(pod.key)
@@ -118,12 +120,16 @@ class Nominator:
         self._by_node.setdefault(node, {})[pod.key] = pod
         self._node_of[pod.key] = node
         self.version += 1
+        if self._on_change is not None:
+            self._on_change(node)
 
     def remove(self, key: str) -> PodInfo | None:
         node = self._node_of.pop(key, None)
         if node is None:
             return None
         self.version += 1
+        if self._on_change is not None:
+            self._on_change(node)
         pod = self._by_node.get(node, {}).pop(key, None)
         if pod is not None:
             pod.nominated_node_name = ""
@@ -233,7 +239,7 @@ class Scheduler:
         self.record_scores = record_scores
         self.snapshot = Snapshot()
         self.seed = seed
-        self.nominator = Nominator()
+        self.nominator = Nominator(self._nominations_changed_on)
         self.pdbs: list[DisruptionBudget] = []
         self._select_rng = random.Random(f"{seed}:select")
         self._preempt_rng = random.Random(f"{seed}:preempt")
@@ -414,14 +420,20 @@ class Scheduler:
         self.pdbs[:] = list(pdbs)
         self._pdb_version += 1
 
+    def _nominations_changed_on(self, node: str) -> None:
+        """Filter on ``node`` counts its nominated pods: stamp the node as changed."""
+        slot = self.snapshot.slot_of(node)
+        if slot is not None:
+            self.snapshot.touch(slot)
+
     def _world(self, namespace: str) -> Hashable:
         """Everything a failed cycle's verdict for a pod of ``namespace`` depends on besides
-        the pod, the start index and the pods on the nodes (``Snapshot.generation``, or the
-        pod stamps of the verdict's scope: see ``failed_cycles``)."""
+        the pod, the start index and the pods counted on the nodes (``Snapshot.generation``
+        and the nominations, or the pod stamps of the verdict's scope: see ``failed_cycles``)."""
         # Handle versions only grow: their sum changes whenever one of them does.
         snapshot = self.snapshot
         return (snapshot.node_version, snapshot.node_set_version, snapshot.anti_affinity_version,
-                self.nominator.version, self._pdb_version,
+                self._pdb_version,
                 sum([r.framework.handle.version for r in self.profiles.values()]),
                 self.world_version(namespace))
 
@@ -552,14 +564,14 @@ class Scheduler:
         cycle = runtime.cycle
         preemption = runtime.preemption
         memo_key = world = None
-        generation = self.snapshot.generation
+        moment = (self.snapshot.generation, self.nominator.version)
         nominated = pod.nominated_node_name or self.nominator.node_of(pod.key)
         if self.reuse_failed_cycles and not nominated:
             memo_key = self.failed_cycles.key(runtime.profile.scheduler_name, pod,
                                               cycle.next_start_node_index)
             world = self._world(pod.namespace)
             entry = self.failed_cycles.lookup(
-                world, generation, self.snapshot.pod_stamp, memo_key,
+                world, moment, self.snapshot.pod_stamp, memo_key,
                 lambda entry, slots, expected: self._recheck_rejections(runtime, pod, entry, slots, expected))
             if entry is not None:
                 cycle.next_start_node_index = entry.next_start_node_index
@@ -573,12 +585,13 @@ class Scheduler:
             outcome = cycle.schedule(pod, run_post_filter=True)
         finally:
             cycle.current_pod = None
-        if (memo_key is not None and reusable(outcome) and self.snapshot.generation == generation
+        if (memo_key is not None and reusable(outcome)
+                and (self.snapshot.generation, self.nominator.version) == moment
                 and self._world(pod.namespace) == world):
             draws = tuple(preemption.draws) if preemption is not None else ()
             reads_nodes = preemption is not None and pod.preemption_policy != "Never"
             scoped = node_local_scope(outcome, runtime.framework, reads_nodes)
-            self.failed_cycles.store(world, generation, memo_key, dataclasses.replace(
+            self.failed_cycles.store(world, moment, memo_key, dataclasses.replace(
                 scoped, next_start_node_index=cycle.next_start_node_index, preemption_draws=draws))
         return outcome
 
@@ -589,8 +602,7 @@ class Scheduler:
         ``expected``.  Answers are kept per (spec class, node, node's pod stamp) while nodes and
         nominations stay as they are: pods of other classes with the same spec reuse them."""
         snapshot = self.snapshot
-        world = (snapshot.node_version, snapshot.node_set_version, self.nominator.version,
-                 runtime.profile.scheduler_name)
+        world = (snapshot.node_version, snapshot.node_set_version, runtime.profile.scheduler_name)
         if self._rechecked_world != world:
             self._rechecked_world = world
             self._rechecked.clear()

@@ -197,7 +197,8 @@ class Snapshot:
         self.pods: dict[str, PodInfo] = {}
         self.image_node_count: Counter[str] = Counter()
         self.generation = 0
-        """Bumped by every change (nodes and pods): equal generations mean an equal snapshot."""
+        """Bumped by every change (nodes and pods, and ``touch``): equal generations mean an
+        equal snapshot."""
         self.node_set_version = 0
         """Bumped when a node is added or removed (a slot may then name another node)."""
         self.node_version = 0
@@ -357,6 +358,12 @@ class Snapshot:
         entry = muted.get(pod.key)
         before = entry[0] if entry is not None else (None if added else (pod, slot))
         muted[pod.key] = (before, (pod, slot) if added else None)
+
+    def touch(self, slot: int) -> None:
+        """Mark the node's pods as changed without changing them: what counts on the node
+        besides its bound pods (the pods nominated to it) changed.  Bumps ``generation``."""
+        self.generation += 1
+        self.pod_stamp[slot] = self.generation
 
     def reorder_pods(self, slot: int, keys: Sequence[str]) -> None:
         """Put the node's pods in the order ``keys`` (the same pods; nothing else changes)."""
