@@ -36,12 +36,17 @@ def equivalence_class(pod: PodInfo) -> int:
     raw = pod.raw
     meta = {k: v for k, v in (raw.get("metadata") or {}).items() if k not in _IDENTITY_FIELDS}
     meta["namespace"] = pod.namespace
-    spec = {k: v for k, v in (raw.get("spec") or {}).items() if k != "nodeName"}
+    spec = _spec_without_node_name(raw)
     status = raw.get("status") or {}
     text = json.dumps([meta, spec, status.get("nominatedNodeName")], sort_keys=True, default=str,
                       separators=(",", ":"))
     value = pod.extra[_KEY] = _class_id(text)
     return value
+
+
+def _spec_without_node_name(raw: dict) -> dict:
+    """The pod spec but ``nodeName`` (set by the binding, not by whoever made the pod)."""
+    return {k: v for k, v in (raw.get("spec") or {}).items() if k != "nodeName"}
 
 
 def _class_id(text: str) -> int:
@@ -67,7 +72,7 @@ def spec_class(pod: PodInfo) -> int:
     cached = pod.extra.get(_SPEC_KEY)
     if cached is not None:
         return cached
-    spec = {k: v for k, v in (pod.raw.get("spec") or {}).items() if k != "nodeName"}
+    spec = _spec_without_node_name(pod.raw)
     text = "spec:" + json.dumps(spec, sort_keys=True, default=str, separators=(",", ":"))
     value = pod.extra[_SPEC_KEY] = _class_id(text)
     return value

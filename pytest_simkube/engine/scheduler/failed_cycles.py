@@ -155,23 +155,22 @@ def _may_depend_on_pods(status: Status) -> bool:
     return status.plugin not in NODE_PROPERTY_PLUGINS or not unresolvable
 
 
-def node_local_scope(outcome: CycleResult, framework: Framework, preemption_reads_nodes: bool) -> FailedCycle:
-    """A failed verdict's scope fields: the slots it read pods on (with their statuses) when
-    only node-local Filter plugins ran; none when the verdict may depend on pods anywhere."""
-    unscoped = FailedCycle(outcome, 0, ())
+def node_local_scope(outcome: CycleResult, framework: Framework
+                     ) -> tuple[np.ndarray, tuple[Status, ...]] | None:
+    """A failed verdict's scope: the slots it read pods on, with the Status each was rejected
+    with, when only node-local Filter plugins ran; None when it may depend on pods anywhere."""
     if not outcome.pre_filter_status.is_success() or len(outcome.feasible):
-        return unscoped
+        return None
     if len(outcome.node_statuses) != outcome.num_all_nodes:
-        return unscoped
+        return None
     skipped = outcome.state.skip_filter_plugins
     for plugin in framework.plugins(FILTER):
         if plugin.name in skipped or plugin.name in NODE_LOCAL_PLUGINS:
             continue
         if plugin.name not in NODE_INDEPENDENT_VOLUME_PLUGINS:
-            return unscoped
+            return None
     found = outcome.node_statuses.rejections_where(_may_depend_on_pods)
     if found is None:
-        return unscoped
+        return None
     slots, statuses = found
-    return FailedCycle(outcome, 0, (), np.array(slots, dtype=np.int64), tuple(statuses),
-                       recheckable=not preemption_reads_nodes)
+    return np.array(slots, dtype=np.int64), tuple(statuses)

@@ -19,7 +19,6 @@ to another scheduler).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -589,44 +588,47 @@ class Scheduler:
                 and (self.snapshot.generation, self.nominator.version) == moment
                 and self._world(pod.namespace) == world):
             draws = tuple(preemption.draws) if preemption is not None else ()
-            reads_nodes = preemption is not None and pod.preemption_policy != "Never"
-            scoped = node_local_scope(outcome, runtime.framework, reads_nodes)
-            self.failed_cycles.store(world, moment, memo_key, dataclasses.replace(
-                scoped, next_start_node_index=cycle.next_start_node_index, preemption_draws=draws))
+            scope, statuses = node_local_scope(outcome, runtime.framework) or (None, ())
+            # Re-filtering changed scope nodes suffices unless preemption looked at them.
+            recheckable = preemption is None or pod.preemption_policy == "Never"
+            self.failed_cycles.store(world, moment, memo_key, FailedCycle(
+                outcome, cycle.next_start_node_index, draws, scope, statuses, recheckable))
         return outcome
 
     def _recheck_rejections(self, runtime: _ProfileRuntime, pod: PodInfo, entry: FailedCycle,
                             slots: np.ndarray, expected: list[Status]) -> bool:
         """Filter run again for ``pod`` on ``slots`` alone (with the stored cycle's PreFilter
         state, which node-local plugins compute from the pod's spec only) rejects there with
-        ``expected``.  Answers are kept per (spec class, node, node's pod stamp) while nodes and
-        nominations stay as they are: pods of other classes with the same spec reuse them."""
+        ``expected``.  Answers are kept per (spec class, node, node's pod stamp) while the
+        nodes stay as they are: pods of other classes with the same spec reuse them (the spec
+        names the scheduler, hence the profile)."""
         snapshot = self.snapshot
-        world = (snapshot.node_version, snapshot.node_set_version, runtime.profile.scheduler_name)
+        world = (snapshot.node_version, snapshot.node_set_version)
         if self._rechecked_world != world:
             self._rechecked_world = world
             self._rechecked.clear()
         cache = self._rechecked
         klass = spec_class(pod)
+        missing: list[tuple[int, int, Status]] = []
         stamps = snapshot.pod_stamp[slots].tolist()
-        missing: list[int] = []
         for slot, stamp, status in zip(slots.tolist(), stamps, expected, strict=True):
             known = cache.get((klass, slot, stamp))
             if known is None:
-                missing.append(slot)
+                missing.append((slot, stamp, status))
             elif known != status:
                 return False
-        if missing:
-            todo = np.array(missing, dtype=np.int64)
-            fwk = runtime.cycle.framework
-            _passed, verdicts = fwk.run_filter_plugins(entry.outcome.state, pod, snapshot, todo)
-            if len(cache) > 65_536:
-                cache.clear()
-            for i, slot in enumerate(missing):
-                cache[(klass, slot, int(snapshot.pod_stamp[slot]))] = verdicts.status(i)
-            by_slot = dict(zip(slots.tolist(), expected, strict=True))
-            return all(verdicts.status(i) == by_slot[slot] for i, slot in enumerate(missing))
-        return True
+        if not missing:
+            return True
+        todo = np.array([slot for slot, _stamp, _status in missing], dtype=np.int64)
+        fwk = runtime.cycle.framework
+        _passed, verdicts = fwk.run_filter_plugins(entry.outcome.state, pod, snapshot, todo)
+        if len(cache) > 65_536:
+            cache.clear()
+        agree = True
+        for i, (slot, stamp, status) in enumerate(missing):
+            found = cache[(klass, slot, stamp)] = verdicts.status(i)
+            agree = agree and found == status
+        return agree
 
     def _apply_preemption(
         self, runtime: _ProfileRuntime, pod: PodInfo, node: str, now: float, result: ScheduleResult
