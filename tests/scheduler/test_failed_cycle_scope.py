@@ -100,3 +100,25 @@ def test_nominations_count_only_on_the_nodes_they_name():
     third = _pending(sched, "etl-3", 2.0)
     assert sched.failed_cycles.hits == 1, "a nomination to a node in the scope is a change there"
     assert "Insufficient cpu" in third.message
+
+
+def test_a_preemption_dry_run_that_found_nothing_leaves_a_reusable_verdict():
+    """The dry run evicts the filler and puts it back: the cluster is as it was, so the
+    next identical pod (and the pending pod whose scope holds that node) take the verdicts."""
+    answers = []
+    for reuse in (True, False):
+        sched = _cluster(reuse=reuse)
+        etl = _pending(sched, "etl-1", 0.0)
+        messages = [etl.message]
+        for name in ("big-1", "big-2"):
+            sched.add_pod(_pod(name, "big", cpu="8", priority=1000), now=1.0)
+            result = sched.schedule_one(1.0)
+            assert result is not None and result.status != BOUND
+            messages.append(result.message)
+        messages.append(_pending(sched, "etl-2", 2.0).message)
+        answers.append(messages)
+        if reuse:
+            assert (sched.failed_cycles.hits, sched.failed_cycles.scoped_hits) == (2, 1)
+    assert "preemption: 0/2 nodes are available" in answers[0][1]
+    assert answers[0][1] == answers[0][2]
+    assert answers[0] == answers[1]

@@ -89,3 +89,42 @@ def test_one_pod_in_two_snapshots_with_differently_ordered_extended_resources():
         row = snap.requested[snap.slot_of("a")]
         assert row[snap.resource_column("example.com/x")] == 1
         assert row[snap.resource_column("example.com/y")] == 3
+
+
+def test_a_block_that_puts_every_pod_back_gives_the_nodes_their_stamps_back():
+    """A preemption dry run evicts and restores: verdicts scoped to the node stay valid."""
+    snap, _spy = _snapshot()
+    slot = snap.slot_of("a")
+    stamp, content = int(snap.pod_stamp[slot]), snap.content_version
+    generation = snap.generation
+    with snap.muted():
+        first = snap.remove_pod("default/p1")
+        second = snap.remove_pod("default/p2")
+        snap.add_pod(first, "a")
+        snap.add_pod(second, "a")
+    assert snap.generation > generation, "generations only grow (caches keyed by them stay safe)"
+    assert (int(snap.pod_stamp[slot]), snap.content_version) == (stamp, content)
+
+
+def test_a_block_that_leaves_a_change_keeps_the_new_stamps():
+    snap, _spy = _snapshot()
+    slot_a, slot_b = snap.slot_of("a"), snap.slot_of("b")
+    stamp_b, content = int(snap.pod_stamp[slot_b]), snap.content_version
+    with snap.muted():
+        moved = snap.remove_pod("default/p1")
+        snap.add_pod(moved, "b")
+    assert int(snap.pod_stamp[slot_b]) > stamp_b
+    assert int(snap.pod_stamp[slot_a]) == snap.generation - 1
+    assert snap.content_version > content
+
+
+def test_pods_put_back_in_another_order_count_as_a_change():
+    """Pod order on a node is what preemption's ordering and the victims list read."""
+    snap, _spy = _snapshot()
+    slot = snap.slot_of("a")
+    stamp = int(snap.pod_stamp[slot])
+    with snap.muted():
+        first = snap.remove_pod("default/p1")
+        snap.add_pod(first, "a")  # now after p2
+    assert list(snap.node(slot).pods) == ["default/p2", "default/p1"]
+    assert int(snap.pod_stamp[slot]) > stamp

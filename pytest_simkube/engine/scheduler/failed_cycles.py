@@ -28,10 +28,12 @@ forty Jobs built from one template check a changed node once.  A pending Job tha
 the batch pool keeps its verdict while the rest of the cluster churns.
 
 A cycle is kept only when it changed nothing itself: it failed, nominated no node, left the
-snapshot as it found it (a preemption dry run that evicted and restored pods does not count),
-and its preemption answer did not depend on its random start offset.  Its random draws are
-replayed on reuse, so the seeded streams stay where a full cycle would leave them.  This is a
-pure speed-up: the RunRecord is the same byte for byte with and without it.
+snapshot as it found it, and its preemption answer did not depend on its random start offset.
+A preemption dry run evicts pods and puts them back: the nodes it puts back exactly get their
+pod stamps back and the block counts as no change (``Snapshot.content_version``), so a
+dry run that found no victims neither loses its own verdict nor ends other verdicts' scopes.
+Its random draws are replayed on reuse, so the seeded streams stay where a full cycle would
+leave them.  This is a pure speed-up: the RunRecord is the same byte for byte with and without it.
 """
 
 from __future__ import annotations

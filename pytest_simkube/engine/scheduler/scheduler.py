@@ -579,20 +579,24 @@ class Scheduler:
                 return self.failed_cycles.reuse(entry, pod)
         if preemption is not None:
             preemption.draws.clear()
+        # A preemption dry run changes the snapshot and puts it back: the cycle leaves the
+        # content as it found it, though not the generation.
+        content = (self.snapshot.content_version, self.nominator.version)
         cycle.current_pod = pod
         try:
             outcome = cycle.schedule(pod, run_post_filter=True)
         finally:
             cycle.current_pod = None
         if (memo_key is not None and reusable(outcome)
-                and (self.snapshot.generation, self.nominator.version) == moment
+                and (self.snapshot.content_version, self.nominator.version) == content
                 and self._world(pod.namespace) == world):
             draws = tuple(preemption.draws) if preemption is not None else ()
             scope, statuses = node_local_scope(outcome, runtime.framework) or (None, ())
             # Re-filtering changed scope nodes suffices unless preemption looked at them.
             recheckable = preemption is None or pod.preemption_policy == "Never"
-            self.failed_cycles.store(world, moment, memo_key, FailedCycle(
-                outcome, cycle.next_start_node_index, draws, scope, statuses, recheckable))
+            self.failed_cycles.store(world, (self.snapshot.generation, self.nominator.version), memo_key,
+                                     FailedCycle(outcome, cycle.next_start_node_index, draws, scope, statuses,
+                                                 recheckable))
         return outcome
 
     def _recheck_rejections(self, runtime: _ProfileRuntime, pod: PodInfo, entry: FailedCycle,

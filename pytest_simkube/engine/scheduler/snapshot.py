@@ -89,6 +89,10 @@ def normalized_image_name(name: str) -> str:
     return name
 
 
+_MutedChange = tuple[tuple[PodInfo, int] | None, tuple[PodInfo, int] | None]
+"""A pod's placement (pod, slot) before a muted block and now; None: not placed."""
+
+
 @dataclass(eq=False)
 class NodeInfo:
     """Python-side data of one node (the parts that are not arrays)."""
@@ -209,8 +213,12 @@ class Snapshot:
         self._node_cache: dict[Any, Any] = {}
         self._node_cache_version = 0
         self._listeners: list[SnapshotListener] = []
-        self._muted: dict[str, tuple[tuple[PodInfo, int] | None, tuple[PodInfo, int] | None]] | None = None
+        self._muted: dict[str, _MutedChange] | None = None
         """While muted: pod key -> (its placement before, its placement now)."""
+        self._muted_nodes: dict[int, tuple[int, tuple[str, ...], frozenset[HostPort]]] = {}
+        """While muted: slot -> (its pod stamp, pod order and used ports before the block)."""
+        self.quiet_generations = 0
+        """Generations spent in muted blocks that put every node back as it was."""
 
     # --- queries --------------------------------------------------------------------------
 
@@ -337,10 +345,12 @@ class Snapshot:
             yield
             return
         self._muted = {}
+        start = self.generation
         try:
             yield
         finally:
             changes, self._muted = self._muted, None
+            self._restore_quiet_stamps(changes, start)
             for before, after in changes.values():
                 if before is not None and after is not None and before[0] is after[0] \
                         and before[1] == after[1]:
@@ -351,6 +361,39 @@ class Snapshot:
                 if after is not None:
                     for listener in self._listeners:
                         listener.on_pod_added(self, after[0], after[1])
+
+    @property
+    def content_version(self) -> int:
+        """``generation`` without the muted blocks that changed nothing: equal content
+        versions mean the same pods on the same nodes even if a dry run came and went."""
+        return self.generation - self.quiet_generations
+
+    def _remember_muted_node(self, slot: int, node: NodeInfo) -> None:
+        if slot not in self._muted_nodes:
+            before = (int(self.pod_stamp[slot]), tuple(node.pods), frozenset(node.used_ports))
+            self._muted_nodes[slot] = before
+
+    def _restore_quiet_stamps(self, changes: dict[str, _MutedChange], start: int) -> None:
+        """Give the nodes a muted block left as it found them (same pods in the same order,
+        same used ports) their pod stamps back, so verdicts scoped to them stay valid; when
+        every node is back, the block's generations count as quiet (``content_version``)."""
+        touched, self._muted_nodes = self._muted_nodes, {}
+        changed: set[int] = set()
+        for before, after in changes.values():
+            if before is not None and after is not None and before[0] is after[0] and before[1] == after[1]:
+                continue
+            if before is not None:
+                changed.add(before[1])
+            if after is not None:
+                changed.add(after[1])
+        for slot, (stamp, order, ports) in touched.items():
+            node = self._nodes[slot]
+            if slot in changed or node is None or tuple(node.pods) != order or node.used_ports != ports:
+                changed.add(slot)
+                continue
+            self.pod_stamp[slot] = stamp
+        if not changed:
+            self.quiet_generations += self.generation - start
 
     def _note_muted(self, pod: PodInfo, slot: int, added: bool) -> None:
         muted = self._muted
@@ -578,12 +621,14 @@ class Snapshot:
         vec, large = self._request_row(info)
         if large:
             self._check_room(info, slot, vec)
+        node = self.node(slot)
+        if self._muted is not None:
+            self._remember_muted_node(slot, node)
         self._req[:, slot] += vec
         resources = info.resources
         self._non_zero[0, slot] += resources.non_zero_milli_cpu
         self._non_zero[1, slot] += resources.non_zero_memory
         self.pod_count[slot] += 1
-        node = self.node(slot)
         node.pods[info.key] = info
         # Upstream HostPortInfo.Add: a set insert (framework/types.go).
         node.used_ports.update(info.host_ports)
@@ -614,11 +659,13 @@ class Snapshot:
         if info is None:
             raise SnapshotError("", f"pod {key} is not in the snapshot")
         slot = self._slot_by_name[info.node_name]
+        node = self.node(slot)
+        if self._muted is not None:
+            self._remember_muted_node(slot, node)
         self._req[:, slot] -= self._request_row(info)[0]
         self._non_zero[0, slot] -= info.resources.non_zero_milli_cpu
         self._non_zero[1, slot] -= info.resources.non_zero_memory
         self.pod_count[slot] -= 1
-        node = self.node(slot)
         del node.pods[key]
         # Upstream HostPortInfo.Remove deletes the entry even when another pod still uses it.
         node.used_ports.difference_update(info.host_ports)
