@@ -132,7 +132,7 @@ class ClusterAutoscaler:
         self.loops += 1
         if self.loops % 100 == 0:
             self.pod_cache.forget_missing(api.store.pods)
-            self.planner.sums.forget_missing(api.store.nodes)
+            self.planner.forget_missing_nodes(api.store.nodes)
         self._remove_nodes_that_never_joined(now)
         scale_down_allowed = True
         pending = self._pods_to_help()

@@ -334,6 +334,7 @@ class ScaleDownPlanner:
         self.simulations_skipped = 0
         self._last_inputs: tuple[Hashable, ...] | None = None
         self._simulation_reasons: dict[str, str] = {}
+        self._manifest_texts: dict[str, tuple[KubeObject, str]] = {}
 
     def candidates(self, nodes: Sequence[Node]) -> list[Node]:
         """Ready group nodes below their group's threshold, not annotated against scale-down."""
@@ -405,6 +406,13 @@ class ScaleDownPlanner:
         self._simulation_reasons = {n: r for n, r in self.last_reasons.items() if n not in eligibility}
         self._last_inputs = inputs
 
+    def forget_missing_nodes(self, alive: Iterable[str]) -> None:
+        """Drop what is kept per node for nodes that are gone."""
+        keep = set(alive)
+        self.sums.forget_missing(keep)
+        for name in [n for n in self._manifest_texts if n not in keep]:
+            del self._manifest_texts[name]
+
     def forget_last_simulation(self) -> None:
         """Make the next update simulate even if nothing changed (benchmarks time that path)."""
         self._last_inputs = None
@@ -413,9 +421,20 @@ class ScaleDownPlanner:
         """Everything an update's outcome depends on besides the clock: each node's state,
         labels, taints and annotations and its pods, the PDB budgets, the nodes recently found
         unremovable and those already unneeded, and the unneeded-nodes limit."""
-        cluster = tuple((n.name, n.ready, n.removing, n.group, frozenset(n.pods),
-                         repr(n.manifest.get("metadata")), repr(n.manifest.get("spec"))) for n in nodes)
+        cluster = tuple((n.name, n.ready, n.removing, n.group, frozenset(n.pods), self._manifest_text(n))
+                        for n in nodes)
         return (cluster, budgets, frozenset(self.unremovable_until), frozenset(self.unneeded.since), limit)
+
+    def _manifest_text(self, node: Node) -> str:
+        """The node's metadata and spec as text, kept per manifest object: node updates
+        replace the manifest (``NodeManager.update_node`` changes a copy), so the text of an
+        unchanged node is computed once, not every loop."""
+        cached = self._manifest_texts.get(node.name)
+        if cached is not None and cached[0] is node.manifest:
+            return cached[1]
+        text = repr(node.manifest.get("metadata")) + repr(node.manifest.get("spec"))
+        self._manifest_texts[node.name] = (node.manifest, text)
+        return text
 
     def _find_place(self, sim: ClusterSimulation, node: str, pods: Sequence[Pod], gone: set[str]) -> bool:
         """``findPlaceFor``: move each pod to another live node; keep the moves on success."""

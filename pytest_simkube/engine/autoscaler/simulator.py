@@ -23,17 +23,21 @@ from pytest_simkube.kube.pods import PodInfo, parse_pod
 
 
 class PodInfoCache:
-    """Parsed pods by key, re-parsed only when the pod's manifest object changes."""
+    """Parsed pods by key, re-parsed only when the pod's manifest object changes.
+
+    The cache holds the manifest it parsed and compares by identity: a pod recreated under
+    the same name (a StatefulSet's) brings a new manifest, never one that merely reuses the
+    old one's address."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[int, PodInfo]] = {}
+        self._cache: dict[str, tuple[Mapping[str, Any], PodInfo]] = {}
 
     def get(self, key: str, manifest: Mapping[str, Any]) -> PodInfo:
         cached = self._cache.get(key)
-        if cached is not None and cached[0] == id(manifest):
+        if cached is not None and cached[0] is manifest:
             return cached[1]
         info = parse_pod(manifest)
-        self._cache[key] = (id(manifest), info)
+        self._cache[key] = (manifest, info)
         return info
 
     def unbound(self, key: str, manifest: Mapping[str, Any]) -> PodInfo:
@@ -41,11 +45,11 @@ class PodInfoCache:
         NodeName filter does not pin it to its old node (upstream ``clearNodeName``)."""
         cache_key = f"unbound:{key}"
         cached = self._cache.get(cache_key)
-        if cached is not None and cached[0] == id(manifest):
+        if cached is not None and cached[0] is manifest:
             return cached[1]
         spec = {k: v for k, v in (manifest.get("spec") or {}).items() if k != "nodeName"}
         info = parse_pod({**manifest, "spec": spec})
-        self._cache[cache_key] = (id(manifest), info)
+        self._cache[cache_key] = (manifest, info)
         return info
 
     def forget_missing(self, alive: Iterable[str]) -> None:
@@ -201,13 +205,14 @@ class ClusterSimulation:
         allowed = None if result is None else result.node_names
         start = self._last_index % count
         rotated = np.concatenate([order[start:], order[:start]])
-        keep = ~self.snapshot.unschedulable[rotated]
+        # Which slots may take the pod, indexed by slot, then read in the rotated order.
+        usable = ~self.snapshot.unschedulable
         if only is not None:
-            wanted = [self.snapshot.slot_of(name) for name in only]
-            keep &= np.isin(rotated, np.asarray([s for s in wanted if s is not None], dtype=rotated.dtype))
-        excluded = [s for s in (self.snapshot.slot_of(name) for name in exclude) if s is not None]
-        if excluded:
-            keep &= ~np.isin(rotated, np.asarray(excluded, dtype=rotated.dtype))
+            chosen = np.zeros_like(usable)
+            chosen[[s for s in (self.snapshot.slot_of(name) for name in only) if s is not None]] = True
+            usable &= chosen
+        usable[[s for s in (self.snapshot.slot_of(name) for name in exclude) if s is not None]] = False
+        keep = usable[rotated]
         if allowed is not None:
             for offset, slot in enumerate(rotated.tolist()):
                 if keep[offset]:
