@@ -10,7 +10,12 @@ as long as nothing the cycle reads has changed in between:
 * the snapshot (``Snapshot.generation``: every node and pod change),
 * the nominated pods, the PodDisruptionBudgets, namespace labels and the objects default
   spreading reads in the pod's namespace (the scheduler's ``world_version(namespace)``),
-* the rotating start index (part of the key; a failed cycle's new index is replayed).
+* the rotating start index, unless the cycle filtered every node (or none: PreFilter
+  rejected the pod).  Such a failed cycle reads the nodes in another order from another
+  start index but reaches the same per-node statuses, the same sorted reason counts and
+  the same FitError, and leaves the index where it was (``(start + N) mod N``); verdicts of
+  cycles that filtered only some nodes (PreFilter narrowed them) keep the index in their key
+  and replay the index they left.
 
 Most verdicts read far less of the snapshot than all of it.  When every Filter plugin that ran
 reads only the node and the pods on it (PodTopologySpread and InterPodAffinity returned Skip
@@ -58,12 +63,17 @@ NODE_LOCAL_PLUGINS = NODE_PROPERTY_PLUGINS | {"NodePorts", "NodeResourcesFit"}
 """Filter plugins whose verdict reads the node and the pods on it (nominated ones included)."""
 
 
+ANY_START = -1
+"""The start index in the key of a verdict that does not depend on it."""
+
+
 @dataclass(frozen=True)
 class FailedCycle:
     """A reusable verdict: the cycle result, the start index after it, the draws it made."""
 
     outcome: CycleResult
-    next_start_node_index: int
+    next_start_node_index: int | None
+    """The start index the cycle left; None: the index it found, modulo the node count."""
     preemption_draws: tuple[int, ...]
     scope: np.ndarray | None = None
     """Slots whose pods the verdict read (see the module docstring); None: all of them."""
@@ -104,9 +114,11 @@ class FailedCycleMemo:
         since on its scope (``pod_stamps``: ``Snapshot.pod_stamp``, which bound pods and
         nominations stamp), or (``recheck``) with the scope nodes that changed rejecting
         the pod exactly as before."""
-        hit = self._entries.get(key)
+        hit = self._entries.get((key[0], key[1], ANY_START))
         if hit is None or hit[0] != world:
-            return None
+            hit = self._entries.get(key)
+            if hit is None or hit[0] != world:
+                return None
         entry = hit[2]
         if hit[1] == moment:
             return entry
@@ -122,13 +134,15 @@ class FailedCycleMemo:
                     return None
                 self.rechecked_hits += 1
         self.scoped_hits += 1
-        self._entries[key] = (world, moment, entry)
+        self.store(world, moment, key, entry)
         return entry
 
     def store(self, world: Hashable, moment: tuple[int, int], key: tuple[str, int, int],
               entry: FailedCycle) -> None:
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
+        if entry.next_start_node_index is None:
+            key = (key[0], key[1], ANY_START)
         self._entries[key] = (world, moment, entry)
 
     def reuse(self, entry: FailedCycle, pod: PodInfo) -> CycleResult:
@@ -148,6 +162,27 @@ def reusable(outcome: CycleResult) -> bool:
         return False
     status = outcome.post_filter_status
     return status is None or status.code.value != "Error"
+
+
+def start_index_after(outcome: CycleResult, next_start_node_index: int) -> int | None:
+    """The start index a failed cycle left, or None when the verdict does not depend on
+    the index it started from (it filtered every node, or PreFilter stopped it before any)."""
+    if not outcome.pre_filter_status.is_success():
+        return None
+    if outcome.num_all_nodes and outcome.evaluated_nodes == outcome.num_all_nodes:
+        return None
+    return next_start_node_index
+
+
+def replayed_start_index(entry: FailedCycle, current: int) -> int:
+    """The start index after reusing ``entry`` from ``current``: the stored one, or for an
+    index-free verdict ``(current + N) mod N`` as a cycle over all N nodes leaves it."""
+    if entry.next_start_node_index is not None:
+        return entry.next_start_node_index
+    outcome = entry.outcome
+    if not outcome.pre_filter_status.is_success():
+        return current
+    return current % outcome.num_all_nodes
 
 
 def _may_depend_on_pods(status: Status) -> bool:

@@ -34,7 +34,9 @@ from pytest_simkube.engine.scheduler.failed_cycles import (
     FailedCycle,
     FailedCycleMemo,
     node_local_scope,
+    replayed_start_index,
     reusable,
+    start_index_after,
 )
 from pytest_simkube.engine.scheduler.framework import (
     Code,
@@ -573,7 +575,7 @@ class Scheduler:
                 world, moment, self.snapshot.pod_stamp, memo_key,
                 lambda entry, slots, expected: self._recheck_rejections(runtime, pod, entry, slots, expected))
             if entry is not None:
-                cycle.next_start_node_index = entry.next_start_node_index
+                cycle.next_start_node_index = replayed_start_index(entry, cycle.next_start_node_index)
                 for num_nodes in entry.preemption_draws:
                     preemption.rng.randrange(num_nodes)  # type: ignore[union-attr]
                 return self.failed_cycles.reuse(entry, pod)
@@ -594,9 +596,9 @@ class Scheduler:
             scope, statuses = node_local_scope(outcome, runtime.framework) or (None, ())
             # Re-filtering changed scope nodes suffices unless preemption looked at them.
             recheckable = preemption is None or pod.preemption_policy == "Never"
+            next_start = start_index_after(outcome, cycle.next_start_node_index)
             self.failed_cycles.store(world, (self.snapshot.generation, self.nominator.version), memo_key,
-                                     FailedCycle(outcome, cycle.next_start_node_index, draws, scope, statuses,
-                                                 recheckable))
+                                     FailedCycle(outcome, next_start, draws, scope, statuses, recheckable))
         return outcome
 
     def _recheck_rejections(self, runtime: _ProfileRuntime, pod: PodInfo, entry: FailedCycle,
