@@ -25,7 +25,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pytest_simkube.engine.scheduler.cycle import fit_error_message
+from pytest_simkube.engine.scheduler.failed_cycles import NODE_PROPERTY_PLUGINS
 from pytest_simkube.engine.scheduler.framework import (
+    FILTER,
+    PRE_FILTER,
     SUCCESS,
     Code,
     CycleState,
@@ -34,6 +37,8 @@ from pytest_simkube.engine.scheduler.framework import (
     PostFilterResult,
     Status,
 )
+from pytest_simkube.engine.scheduler.plugins.node_resources_fit import NodeResourcesFit
+from pytest_simkube.engine.scheduler.plugins.volume_plugins import NODE_INDEPENDENT_VOLUME_PLUGINS
 from pytest_simkube.errors import ScenarioError
 from pytest_simkube.kube.labels import Selector, compile_label_selector
 
@@ -43,6 +48,8 @@ if TYPE_CHECKING:
     from pytest_simkube.kube.pods import HostPort, PodInfo
 
 NO_VICTIMS_MESSAGE = "No preemption victims found for incoming pod"
+_POD_INDEPENDENT_FILTERS = NODE_PROPERTY_PLUGINS | NODE_INDEPENDENT_VOLUME_PLUGINS
+"""Filter plugins whose verdict on a node does not change as pods come and go on it."""
 NOT_HELPFUL_MESSAGE = "Preemption is not helpful for scheduling"
 _MAX_INT32 = 2**31 - 1
 
@@ -292,6 +299,9 @@ class DefaultPreemption(PostFilterPlugin):
         self.last_outcome: PreemptionOutcome | None = None
         self.draws: list[int] = []
         """The ``num_nodes`` of every start-offset draw since the caller last cleared it."""
+        self.arithmetic_reprieve = True
+        """Decide reprieves from the node's totals where only resources can change the answer
+        (``_resources_decide``); False runs the Filter plugins for every pod (tests compare)."""
 
     # --- helpers the Evaluator delegates to ---------------------------------------------------
 
@@ -353,6 +363,18 @@ class DefaultPreemption(PostFilterPlugin):
             violating, non_violating = filter_pods_with_pdb_violation(ordered, self.pdbs)
             victims: list[PodInfo] = []
             num_violating = 0
+            fits_with = None
+            if self.arithmetic_reprieve:
+                fits_with = self._resources_decide(state, pod, snapshot, slot)
+            if fits_with is not None:
+                for candidate in violating:
+                    if not fits_with(candidate):
+                        victims.append(candidate)
+                        num_violating += 1
+                for candidate in non_violating:
+                    if not fits_with(candidate):
+                        victims.append(candidate)
+                return victims, num_violating, SUCCESS
 
             def reprieve(candidate: PodInfo) -> bool:
                 snapshot.add_pod(candidate, node.name)
@@ -378,6 +400,56 @@ class DefaultPreemption(PostFilterPlugin):
             return [], 0, exc.status
         finally:
             _restore_node(snapshot, node.name, original, original_ports)
+
+    def _resources_decide(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int
+                          ) -> Callable[[PodInfo], bool] | None:
+        """The reprieve check as arithmetic, when only NodeResourcesFit's verdict on the node can
+        change as pods come back: every other Filter plugin that runs reads the node alone
+        (InterPodAffinity and PodTopologySpread returned Skip, no PreFilter extension runs),
+        the pod asks for no host ports and no nominated pod counts on the node.  Then
+        ``fits_with(candidate)`` answers what ``RunFilterPluginsWithNominatedPods`` would with
+        the candidate back on the node (``fitsRequest``: pod count, then each checked resource),
+        keeping the candidate's requests when it stays; None means: run the plugins."""
+        fwk = self.framework
+        skipped = state.skip_filter_plugins
+        for plugin in fwk.plugins(PRE_FILTER):
+            if plugin.name not in skipped and plugin.pre_filter_extensions() is not None:  # type: ignore[attr-defined]
+                return None
+        fit: NodeResourcesFit | None = None
+        for plugin in fwk.plugins(FILTER):
+            if plugin.name in skipped or plugin.name in _POD_INDEPENDENT_FILTERS:
+                continue
+            if plugin.name == "NodePorts" and not pod.host_ports:
+                continue
+            if isinstance(plugin, NodeResourcesFit) and fit is None:
+                fit = plugin
+                continue
+            return None
+        node_name = snapshot.node(slot).name
+        if any(p.priority >= pod.priority and p.key != pod.key and p.key not in snapshot.pods
+               for p in self.nominated_pods(node_name)):
+            return None
+        if fit is None:
+            return lambda _candidate: True
+        columns = fit._checked_resources(pod, snapshot)
+        checked = [(name, request) for name, _col, request in columns]
+        free = [int(snapshot.allocatable_of(col)[slot]) - int(snapshot.requested_of(col)[slot])
+                for _name, col, _request in columns]
+        room = [int(snapshot.allowed_pods[slot]) - int(snapshot.pod_count[slot])]
+
+        def fits_with(candidate: PodInfo) -> bool:
+            if room[0] - 1 <= 0:  # "Too many pods": pods on the node >= allowed
+                return False
+            requests = candidate.requests
+            for i, (name, request) in enumerate(checked):
+                if free[i] - requests.get(name, 0) < request:
+                    return False
+            room[0] -= 1
+            for i, (name, _request) in enumerate(checked):
+                free[i] -= requests.get(name, 0)
+            return True
+
+        return fits_with
 
     def dry_run_preemption(
         self,
