@@ -6,6 +6,15 @@ the pytest plugin can print one line and exit non-zero instead of a traceback.
 
 from __future__ import annotations
 
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+"""Every character ``str.splitlines`` breaks at, written as its escape."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks escaped: a key or value from the input (a YAML key
+    holding ``\\x1e``, say) must not split the one-line error a CI log shows."""
+    return text.translate(_LINE_BREAKS)
+
 
 class SimkubeError(Exception):
     """Base class: anything the user can fix by changing an input or an option."""
@@ -28,7 +37,7 @@ class InputError(SimkubeError):
 
     def format(self) -> str:
         parts = [p for p in (self.source, self.where) if p]
-        return ": ".join([*parts, self.message])
+        return one_line(": ".join([*parts, self.message]))
 
 
 class TraceError(InputError):

@@ -1,6 +1,6 @@
 """The arithmetic reprieve of preemption's dry run agrees with running the Filter plugins.
 
-``DefaultPreemption._resources_decide`` decides which lower-priority pods come back on a
+``DefaultPreemption._reprieve_from_totals`` decides which lower-priority pods come back on a
 node from the node's totals when only NodeResourcesFit can change its answer.  Seeded random
 clusters (pod-count limits, memory-bound and cpu-bound pods, PDBs, pods that must stay
 on the plugin path because of host ports or a spread constraint) are preempted with it on

@@ -301,7 +301,7 @@ class DefaultPreemption(PostFilterPlugin):
         """The ``num_nodes`` of every start-offset draw since the caller last cleared it."""
         self.arithmetic_reprieve = True
         """Decide reprieves from the node's totals where only resources can change the answer
-        (``_resources_decide``); False runs the Filter plugins for every pod (tests compare)."""
+        (``_reprieve_from_totals``); False runs the Filter plugins for every pod (tests compare)."""
 
     # --- helpers the Evaluator delegates to ---------------------------------------------------
 
@@ -365,7 +365,7 @@ class DefaultPreemption(PostFilterPlugin):
             num_violating = 0
             fits_with = None
             if self.arithmetic_reprieve:
-                fits_with = self._resources_decide(state, pod, snapshot, slot)
+                fits_with = self._reprieve_from_totals(state, pod, snapshot, slot)
             if fits_with is not None:
                 for candidate in violating:
                     if not fits_with(candidate):
@@ -401,7 +401,7 @@ class DefaultPreemption(PostFilterPlugin):
         finally:
             _restore_node(snapshot, node.name, original, original_ports)
 
-    def _resources_decide(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int
+    def _reprieve_from_totals(self, state: CycleState, pod: PodInfo, snapshot: Snapshot, slot: int
                           ) -> Callable[[PodInfo], bool] | None:
         """The reprieve check as arithmetic, when only NodeResourcesFit's verdict on the node can
         change as pods come back: every other Filter plugin that runs reads the node alone
@@ -431,7 +431,7 @@ class DefaultPreemption(PostFilterPlugin):
             return None
         if fit is None:
             return lambda _candidate: True
-        columns = fit._checked_resources(pod, snapshot)
+        columns = fit.checked_resources(pod, snapshot)
         checked = [(name, request) for name, _col, request in columns]
         free = [int(snapshot.allocatable_of(col)[slot]) - int(snapshot.requested_of(col)[slot])
                 for _name, col, _request in columns]

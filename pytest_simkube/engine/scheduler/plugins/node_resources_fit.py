@@ -77,7 +77,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
                    ) -> tuple[PreFilterResult | None, Status]:
         return None, SUCCESS
 
-    def _checked_resources(self, pod: PodInfo, snapshot: Snapshot) -> list[tuple[str, int, int]]:
+    def checked_resources(self, pod: PodInfo, snapshot: Snapshot) -> list[tuple[str, int, int]]:
         """(name, column, request) in ``fitsRequest`` order: cpu, memory, ephemeral-storage,
         then scalar resources by name; ignored extended resources left out."""
         requests = {k: v for k, v in pod.requests.items() if k != PODS and v > 0}
@@ -92,7 +92,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
                     ) -> FilterVerdicts:
         checks: list[tuple[str, np.ndarray]] = [
             ("Too many pods", snapshot.pod_count[slots] >= snapshot.allowed_pods[slots])]
-        for name, col, request in self._checked_resources(pod, snapshot):
+        for name, col, request in self.checked_resources(pod, snapshot):
             free = snapshot.allocatable_of(col)[slots] - snapshot.requested_of(col)[slots]
             checks.append((f"Insufficient {name}", free < request))
         if not any(failed.any() for _reason, failed in checks):
@@ -113,7 +113,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         reasons = []
         if snapshot.pod_count[slot] >= snapshot.allowed_pods[slot]:
             reasons.append("Too many pods")
-        for name, col, request in self._checked_resources(pod, snapshot):
+        for name, col, request in self.checked_resources(pod, snapshot):
             if snapshot.allocatable_of(col)[slot] - snapshot.requested_of(col)[slot] < request:
                 reasons.append(f"Insufficient {name}")
         return Status.unschedulable(*reasons) if reasons else SUCCESS
