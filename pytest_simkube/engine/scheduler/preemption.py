@@ -48,10 +48,10 @@ if TYPE_CHECKING:
     from pytest_simkube.kube.pods import HostPort, PodInfo
 
 NO_VICTIMS_MESSAGE = "No preemption victims found for incoming pod"
-_POD_INDEPENDENT_FILTERS = NODE_PROPERTY_PLUGINS | NODE_INDEPENDENT_VOLUME_PLUGINS
-"""Filter plugins whose verdict on a node does not change as pods come and go on it."""
 NOT_HELPFUL_MESSAGE = "Preemption is not helpful for scheduling"
 _MAX_INT32 = 2**31 - 1
+_POD_INDEPENDENT_FILTERS = NODE_PROPERTY_PLUGINS | NODE_INDEPENDENT_VOLUME_PLUGINS
+"""Filter plugins whose verdict on a node does not change as pods come and go on it."""
 
 
 # --------------------------------------------------------------------------- PodDisruptionBudgets
@@ -363,20 +363,15 @@ class DefaultPreemption(PostFilterPlugin):
             violating, non_violating = filter_pods_with_pdb_violation(ordered, self.pdbs)
             victims: list[PodInfo] = []
             num_violating = 0
-            fits_with = None
-            if self.arithmetic_reprieve:
-                fits_with = self._reprieve_from_totals(state, pod, snapshot, slot)
-            if fits_with is not None:
-                for candidate in violating:
-                    if not fits_with(candidate):
-                        victims.append(candidate)
-                        num_violating += 1
-                for candidate in non_violating:
-                    if not fits_with(candidate):
-                        victims.append(candidate)
-                return victims, num_violating, SUCCESS
+            fits_with = (self._reprieve_from_totals(state, pod, snapshot, slot)
+                         if self.arithmetic_reprieve else None)
 
             def reprieve(candidate: PodInfo) -> bool:
+                if fits_with is not None:
+                    fits = fits_with(candidate)
+                    if not fits:
+                        victims.append(candidate)
+                    return fits
                 snapshot.add_pod(candidate, node.name)
                 add_status = fwk.run_pre_filter_extension_add_pod(state, pod, candidate, slot)
                 if not add_status.is_success():
@@ -425,9 +420,7 @@ class DefaultPreemption(PostFilterPlugin):
                 fit = plugin
                 continue
             return None
-        node_name = snapshot.node(slot).name
-        if any(p.priority >= pod.priority and p.key != pod.key and p.key not in snapshot.pods
-               for p in self.nominated_pods(node_name)):
+        if counted_nominated_pods(pod, snapshot, slot, self.nominated_pods):
             return None
         if fit is None:
             return lambda _candidate: True
@@ -577,6 +570,14 @@ def _restore_node(
     snapshot.restore_used_ports(slot, ports)
 
 
+def counted_nominated_pods(pod: PodInfo, snapshot: Snapshot, slot: int, nominated_pods: NominatedPods
+                           ) -> list[PodInfo]:
+    """The pods nominated to the node that Filter counts for ``pod``: equal or higher
+    priority, not the pod itself, not already bound."""
+    return [p for p in nominated_pods(snapshot.node(slot).name)
+            if p.priority >= pod.priority and p.key != pod.key and p.key not in snapshot.pods]
+
+
 def run_filter_with_nominated_pods(
     fwk: Framework,
     state: CycleState,
@@ -591,11 +592,7 @@ def run_filter_with_nominated_pods(
     when any were added and pass 1 succeeded, pass 2 runs the filters without them.
     """
     node_name = snapshot.node(slot).name
-    nominated = [
-        p
-        for p in nominated_pods(node_name)
-        if p.priority >= pod.priority and p.key != pod.key and p.key not in snapshot.pods
-    ]
+    nominated = counted_nominated_pods(pod, snapshot, slot, nominated_pods)
     if not nominated:
         return fwk.run_filter_plugins_on_node(state, pod, snapshot, slot)
     first_state = state.clone()

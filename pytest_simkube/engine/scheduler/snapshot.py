@@ -93,6 +93,12 @@ _MutedChange = tuple[tuple[PodInfo, int] | None, tuple[PodInfo, int] | None]
 """A pod's placement (pod, slot) before a muted block and now; None: not placed."""
 
 
+def _undone(change: _MutedChange) -> bool:
+    """The same pod on the same node before and after the block."""
+    before, after = change
+    return before is not None and after is not None and before[0] is after[0] and before[1] == after[1]
+
+
 @dataclass(eq=False)
 class NodeInfo:
     """Python-side data of one node (the parts that are not arrays)."""
@@ -350,11 +356,9 @@ class Snapshot:
             yield
         finally:
             changes, self._muted = self._muted, None
-            self._restore_quiet_stamps(changes, start)
-            for before, after in changes.values():
-                if before is not None and after is not None and before[0] is after[0] \
-                        and before[1] == after[1]:
-                    continue
+            net = [change for change in changes.values() if not _undone(change)]
+            self._restore_quiet_stamps(net, start)
+            for before, after in net:
                 if before is not None:
                     for listener in self._listeners:
                         listener.on_pod_removed(self, before[0], before[1])
@@ -373,15 +377,14 @@ class Snapshot:
             before = (int(self.pod_stamp[slot]), tuple(node.pods), frozenset(node.used_ports))
             self._muted_nodes[slot] = before
 
-    def _restore_quiet_stamps(self, changes: dict[str, _MutedChange], start: int) -> None:
+    def _restore_quiet_stamps(self, net: list[_MutedChange], start: int) -> None:
         """Give the nodes a muted block left as it found them (same pods in the same order,
         same used ports) their pod stamps back, so verdicts scoped to them stay valid; when
-        every node is back, the block's generations count as quiet (``content_version``)."""
+        every node is back, the block's generations count as quiet (``content_version``).
+        ``net`` holds the placements the block did not undo."""
         touched, self._muted_nodes = self._muted_nodes, {}
         changed: set[int] = set()
-        for before, after in changes.values():
-            if before is not None and after is not None and before[0] is after[0] and before[1] == after[1]:
-                continue
+        for before, after in net:
             if before is not None:
                 changed.add(before[1])
             if after is not None:
